@@ -1,0 +1,3 @@
+from slogate.cli import main
+
+main()

@@ -1,0 +1,62 @@
+"""Typer app: parses arguments, calls services, prints; no domain maths here.
+
+Each command group lives in its own module with a `register(app)` function, so
+that parts of the tool can grow without touching each other's commands.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from slogate import __version__
+from slogate.cli import config_cmds, evidence_cmds, ingest_cmds, snapshot_cmds, window_cmds
+from slogate.errors import SlogateError
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="slogate: turn raw telemetry into a release decision.",
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"slogate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """slogate: turn raw telemetry into a release decision."""
+
+
+for _module in (config_cmds, snapshot_cmds, window_cmds, evidence_cmds, ingest_cmds):
+    _module.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry: domain errors become one line on stderr and their exit code."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except SlogateError as exc:
+        print(f"slogate: error: {exc.one_line()}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("slogate: aborted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
