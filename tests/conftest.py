@@ -14,3 +14,18 @@ EXAMPLE_CONFIG = EXAMPLE_DIR / "slogate.yaml"
 @pytest.fixture
 def example_config_path() -> Path:
     return EXAMPLE_CONFIG
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally when a service or browser is missing; fail under CI=true.
+
+    The brief: with CI=true a test whose service or browser is missing must fail,
+    never skip.
+    """
+    import os
+
+    if condition:
+        return
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"required for this test under CI: {reason}")
+    pytest.skip(reason)
