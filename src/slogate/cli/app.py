@@ -11,7 +11,15 @@ import sys
 import typer
 
 from slogate import __version__
-from slogate.cli import config_cmds, evidence_cmds, ingest_cmds, snapshot_cmds, window_cmds
+from slogate.cli import (
+    config_cmds,
+    demo_cmds,
+    evidence_cmds,
+    ingest_cmds,
+    snapshot_cmds,
+    store_cmds,
+    window_cmds,
+)
 from slogate.errors import SlogateError
 
 app = typer.Typer(
@@ -37,7 +45,15 @@ def _root(
     """slogate: turn raw telemetry into a release decision."""
 
 
-for _module in (config_cmds, snapshot_cmds, window_cmds, evidence_cmds, ingest_cmds):
+for _module in (
+    config_cmds,
+    snapshot_cmds,
+    window_cmds,
+    evidence_cmds,
+    ingest_cmds,
+    store_cmds,
+    demo_cmds,
+):
     _module.register(app)
 
 
