@@ -18,6 +18,7 @@ from pydantic import Field, model_validator
 from slogate.config.base import StrictModel
 from slogate.config.ingest import IngestSection
 from slogate.config.readiness import ReadinessSection
+from slogate.config.store import StoreSection
 from slogate.config.window import WindowSection
 from slogate.core.catalog import CANONICAL_FIELDS, Catalog, EventSpec, FieldType, Origin
 from slogate.core.slo import (
@@ -371,7 +372,7 @@ def _event_reference_issues(
     return issues
 
 
-class SlogateConfig(CoreSection, IngestSection, WindowSection, ReadinessSection):
+class SlogateConfig(CoreSection, IngestSection, StoreSection, WindowSection, ReadinessSection):
     """The whole slogate.yaml."""
 
     def reference_issues(self) -> list[ConfigIssue]:

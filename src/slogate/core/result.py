@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from slogate.core.slo import SLO
+from slogate.core.slo import SLO, SLIKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,25 @@ class SLIResult:
     def met(self, slo: SLO) -> bool | None:
         """True/False against the SLO target; None when no data, no target, or
         fewer samples than the SLO's minimum."""
-        if slo.target is None or self.value is None or self.samples < max(slo.min_samples, 1):
+        if slo.target is None or self.value is None:
+            return None
+        if slo.kind is SLIKind.COUNT:
+            # Zero matching events is a result (no permission incidents), not missing data.
+            return slo.target.met_by(self.value)
+        if self.samples < max(slo.min_samples, 1):
             return None
         return slo.target.met_by(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """A declared maintenance window: events in [start, end) are left out of the
+    SLIs named (all SLOs when `slo_ids` is None), and reports say so."""
+
+    start: datetime
+    end: datetime
+    slo_ids: frozenset[str] | None
+    reason: str
+
+    def applies_to(self, slo_id: str) -> bool:
+        return self.slo_ids is None or slo_id in self.slo_ids
