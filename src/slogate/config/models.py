@@ -10,12 +10,11 @@ offending key, which `load.py` turns into file:line.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from slogate.config.base import StrictModel
+from slogate.config.base import ConfigIssue, Loc, StrictModel
 from slogate.config.ingest import IngestSection
 from slogate.config.readiness import ReadinessSection
 from slogate.config.store import StoreSection
@@ -40,13 +39,8 @@ from slogate.core.slo import (
 )
 
 Scalar = str | int | float | bool
-Loc = tuple[str | int, ...]
 
-
-@dataclass(frozen=True)
-class ConfigIssue:
-    loc: Loc
-    message: str
+__all__ = ["ConfigIssue", "Loc", "SlogateConfig"]
 
 
 # --- event catalog ---------------------------------------------------------
