@@ -32,6 +32,15 @@ def validate(
     typer.echo(f"{config}: valid: {len(cfg.events)} events, {len(cfg.slos)} SLOs ({summary})")
 
 
-def schema() -> None:
+def schema(
+    markdown: bool = typer.Option(
+        False, "--markdown", help="Print the Markdown configuration reference instead."
+    ),
+) -> None:
     """Print the JSON Schema of slogate.yaml (`slogate schema > slogate.schema.json`)."""
+    if markdown:
+        from slogate.config.reference import config_reference_markdown
+
+        typer.echo(config_reference_markdown(), nl=False)
+        return
     typer.echo(json.dumps(config_json_schema(), indent=2, sort_keys=False))
