@@ -60,7 +60,8 @@ for _module in (
 def main(argv: list[str] | None = None) -> None:
     """Console entry: domain errors become one line on stderr and their exit code."""
     try:
-        app(args=argv, standalone_mode=False)
+        # Without standalone mode click returns typer.Exit's code instead of raising it.
+        rc = app(args=argv, standalone_mode=False)
     except SlogateError as exc:
         print(f"slogate: error: {exc.one_line()}", file=sys.stderr)
         sys.exit(exc.exit_code)
@@ -76,3 +77,4 @@ def main(argv: list[str] | None = None) -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    sys.exit(rc if isinstance(rc, int) else 0)
