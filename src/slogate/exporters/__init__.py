@@ -1,0 +1,1 @@
+"""Exporters: Prometheus rules and Grafana dashboards from the SLO configuration."""
