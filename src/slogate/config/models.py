@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from slogate.config.base import ConfigIssue, Loc, StrictModel
+from slogate.config.dashboard import DashboardSection
 from slogate.config.ingest import IngestSection
 from slogate.config.readiness import ReadinessSection
 from slogate.config.store import StoreSection
@@ -366,7 +367,9 @@ def _event_reference_issues(
     return issues
 
 
-class SlogateConfig(CoreSection, IngestSection, StoreSection, WindowSection, ReadinessSection):
+class SlogateConfig(
+    CoreSection, IngestSection, StoreSection, WindowSection, ReadinessSection, DashboardSection
+):
     """The whole slogate.yaml."""
 
     def reference_issues(self) -> list[ConfigIssue]:
