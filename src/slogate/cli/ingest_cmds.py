@@ -1,9 +1,94 @@
-"""Commands of the ingest area."""
+"""Commands of the ingest area: `slogate serve`."""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from slogate.errors import UsageError
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_app(
+    config: Path, data: Path, *, instance: str | None, fsync: bool, floor_endpoint: bool
+) -> Any:
+    """The app `serve` runs; separate so tests and the benchmark build the same thing."""
+    from slogate.config.load import load_config
+    from slogate.ingest.app import create_app
+    from slogate.store.segments import SegmentStore, default_instance
+
+    loaded = load_config(config)
+    settings = loaded.config.ingest
+    store_settings = getattr(loaded.config, "store", None)
+    max_segment_bytes = getattr(store_settings, "max_segment_bytes", 64 * 2**20)
+    try:
+        store = SegmentStore(
+            data,
+            instance=instance or default_instance(),
+            clock=_now,
+            max_segment_bytes=max_segment_bytes,
+            fsync=fsync,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    return create_app(
+        settings,
+        catalog=loaded.config.catalog(),
+        store=store,
+        clock=_now,
+        floor_endpoint=floor_endpoint,
+    )
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the app."""
+
+    @app.command("serve")
+    def serve(
+        config: Path = typer.Option(..., "--config", "-c", help="slogate.yaml"),
+        data: Path = typer.Option(..., "--data", "-d", help="Event store directory."),
+        host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+        port: int = typer.Option(8080, "--port", min=0, max=65535, help="Port to listen on."),
+        instance: str | None = typer.Option(
+            None, "--instance", help="Writer id in segment names (default: the host name)."
+        ),
+        log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+        access_log: bool = typer.Option(
+            False, "--access-log/--no-access-log", help="uvicorn access log (holds client IPs)."
+        ),
+        no_fsync: bool = typer.Option(
+            False, "--no-fsync", help="Skip fsync (benchmarks only: acknowledged is not durable)."
+        ),
+        floor: bool = typer.Option(
+            False, "--bench-floor", hidden=True, help="Add POST /bench/floor (benchmarks)."
+        ),
+    ) -> None:
+        """Run the ingest service: POST /api/telemetry/ingest, /v1/logs, /metrics, the SDK."""
+        import uvicorn
+
+        asgi = build_app(config, data, instance=instance, fsync=not no_fsync, floor_endpoint=floor)
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
+        uvicorn.run(
+            asgi,
+            host=host,
+            port=port,
+            loop="uvloop",
+            http="httptools",
+            lifespan="on",
+            # Client IPs come from the socket, or from X-Forwarded-For only for the
+            # proxies in ingest.trusted_proxies: uvicorn must not rewrite them first.
+            proxy_headers=False,
+            server_header=False,
+            access_log=access_log,
+            log_level=log_level,
+            timeout_keep_alive=5,
+        )

@@ -1,0 +1,350 @@
+"""`create_app`: the ingest ASGI app, with everything it talks to injected
+(settings, catalog, store, clock, rate-limit storage, environment, registry)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from importlib import resources
+from typing import Any, Protocol
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from slogate.config.ingest import IngestSettings
+from slogate.core.catalog import Catalog
+from slogate.ingest.body import check_content_type, parse_json, read_capped
+from slogate.ingest.errors import ApiError, error_response, json_response
+from slogate.ingest.guards import (
+    KillSwitch,
+    OriginPolicy,
+    RateLimits,
+    admin_allowed,
+    authenticate,
+    bearer_token,
+    client_ip,
+    parse_networks,
+    rate_key,
+)
+from slogate.ingest.metrics import IngestMetrics
+from slogate.ingest.openapi import openapi_document
+from slogate.ingest.pipeline import Pipeline
+
+log = logging.getLogger("slogate.ingest")
+
+Clock = Callable[[], datetime]
+Scrubber = Callable[[dict[str, Any]], dict[str, Any]]
+TextScrubber = Callable[[str], str]
+
+
+class EventStore(Protocol):
+    """What ingest needs of the store (slogate.store.segments.SegmentStore)."""
+
+    on_fsync: Callable[[float], None] | None
+
+    async def open(self) -> Any: ...
+    async def append(self, events: Sequence[Mapping[str, Any]]) -> None: ...
+    async def append_dead_letters(self, records: Sequence[Mapping[str, Any]]) -> None: ...
+    def is_writable(self) -> bool: ...
+    def segment_count(self) -> int: ...
+    async def close(self) -> None: ...
+
+
+def _default_scrubbers() -> tuple[Scrubber, TextScrubber]:
+    from slogate.privacy import scrub_event, scrub_text
+
+    return scrub_event, scrub_text
+
+
+def create_app(
+    settings: IngestSettings,
+    *,
+    catalog: Catalog,
+    store: EventStore,
+    clock: Clock,
+    limiter_storage: Any | None = None,
+    redis: Any | None = None,
+    env: Mapping[str, str] | None = None,
+    registry: CollectorRegistry | None = None,
+    scrub_event: Scrubber | None = None,
+    scrub_text: TextScrubber | None = None,
+    floor_endpoint: bool = False,
+) -> Starlette:
+    """Build the app. With `settings.redis_url` set and no storage/redis given,
+    they are created from the URL when the app starts (not here: no IO in a
+    factory). `floor_endpoint` adds POST /bench/floor (parse and answer only)
+    for benchmarks."""
+    registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
+    metrics = IngestMetrics(registry)
+    if scrub_event is None or scrub_text is None:
+        default_event, default_text = _default_scrubbers()
+        scrub_event = scrub_event or default_event
+        scrub_text = scrub_text or default_text
+    origins = OriginPolicy.from_settings(settings)
+    trusted = parse_networks(settings.trusted_proxies)
+    state: dict[str, Any] = {"redis": redis, "limiter_storage": limiter_storage}
+    env = os.environ if env is None else env
+
+    def make_guards() -> tuple[RateLimits, KillSwitch]:
+        limits = RateLimits(
+            settings, state["limiter_storage"], on_fallback=metrics.limiter_fallbacks.inc
+        )
+        return limits, KillSwitch(settings, env, state["redis"])
+
+    guards: dict[str, Any] = {}
+    guards["limits"], guards["kill"] = make_guards()
+    pipeline = Pipeline(settings, catalog, store, metrics, scrub_event, scrub_text)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        owned: list[Any] = []
+        if settings.redis_url and state["redis"] is None:
+            import redis.asyncio as aioredis
+
+            state["redis"] = aioredis.Redis.from_url(
+                settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
+            )
+            owned.append(state["redis"])
+        if settings.redis_url and state["limiter_storage"] is None:
+            from limits.aio.storage import RedisStorage
+
+            state["limiter_storage"] = RedisStorage(
+                "async+" + settings.redis_url,
+                implementation="redispy",
+                key_prefix=f"{settings.redis_prefix}:limits",
+                socket_timeout=0.5,
+                socket_connect_timeout=0.5,
+            )
+        guards["limits"], guards["kill"] = make_guards()
+        store.on_fsync = metrics.fsync.observe
+        metrics.watch_segments(store.segment_count)
+        report = await store.open()
+        log.info("event store open: %s", report)
+        try:
+            yield
+        finally:
+            await store.close()
+            for client in owned:
+                await client.aclose()
+
+    def cors(request: Request) -> dict[str, str]:
+        return origins.cors_headers(request.headers.get("origin"), request.headers.get("host"))
+
+    def instrumented(
+        route: str, handler: Callable[[Request], Awaitable[Response]]
+    ) -> Callable[[Request], Awaitable[Response]]:
+        latency = metrics.latency.labels(route)
+
+        async def endpoint(request: Request) -> Response:
+            started = time.perf_counter()
+            try:
+                response = await handler(request)
+            except ApiError as exc:
+                response = error_response(exc, cors(request))
+            except Exception:
+                log.exception("unexpected error on %s", route)
+                response = json_response(
+                    {"error": "internal_error", "detail": "unexpected server error"}, 500
+                )
+            latency.observe(time.perf_counter() - started)
+            metrics.requests.labels(route, str(response.status_code)).inc()
+            return response
+
+        return endpoint
+
+    async def guard_entry(request: Request) -> None:
+        if not origins.allows(request.headers.get("origin"), request.headers.get("host")):
+            raise ApiError(403, "origin_not_allowed", "this origin may not send events")
+        reason = await guards["kill"].reason()
+        metrics.kill_switch.set(1 if reason else 0)
+        if reason:
+            raise ApiError(
+                503,
+                "kill_switch",
+                f"ingest is switched off ({reason})",
+                headers={"Retry-After": str(settings.retry_after_seconds)},
+            )
+
+    async def identify_and_limit(request: Request, body_token: Any, cost: int) -> Any:
+        token = bearer_token(request.headers.get("authorization"))
+        auth = authenticate(token if token is not None else body_token, settings)
+        peer = request.client.host if request.client else None
+        key = rate_key(auth, client_ip(peer, request.headers.get("x-forwarded-for"), trusted))
+        wait = await guards["limits"].check_request(key)
+        if wait is None:
+            wait = await guards["limits"].charge_events(key, cost)
+            limit = "events"
+        else:
+            limit = "requests"
+        if wait is not None:
+            metrics.rate_limited.labels(limit).inc()
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"too many {limit} per minute",
+                headers={"Retry-After": str(wait)},
+            )
+        return auth
+
+    async def ingest(request: Request) -> Response:
+        await guard_entry(request)
+        check_content_type(request, allow_text=True)
+        body = await read_capped(request, settings.max_body_bytes)
+        metrics.received_bytes.inc(len(body))
+        document = parse_json(body)
+        if not isinstance(document, dict):
+            raise ApiError(400, "not_an_object", 'the body must be {"events": [...]}')
+        events = document.get("events")
+        if not isinstance(events, list):
+            raise ApiError(400, "events_not_array", "events must be an array")
+        if len(events) > settings.max_batch_events:
+            raise ApiError(
+                400, "too_many_events", f"at most {settings.max_batch_events} events per request"
+            )
+        auth = await identify_and_limit(request, document.get("token"), len(events))
+        accepted, rejected = await pipeline.ingest(events, auth, clock(), source="ingest")
+        return json_response({"accepted": accepted, "rejected": rejected}, 200, cors(request))
+
+    async def otlp_logs(request: Request) -> Response:
+        await guard_entry(request)
+        check_content_type(request, allow_text=False)
+        body = await read_capped(request, settings.otlp_max_body_bytes)
+        metrics.received_bytes.inc(len(body))
+        document = parse_json(body)
+        raw_events, pre_rejected = pipeline.otlp_events(document)
+        total = len(raw_events)
+        if total > settings.otlp_max_records:
+            raise ApiError(
+                400, "too_many_events", f"at most {settings.otlp_max_records} log records"
+            )
+        auth = await identify_and_limit(request, None, total)
+        accepted, rejected = await pipeline.ingest(
+            raw_events, auth, clock(), source="otlp", pre_rejected=pre_rejected
+        )
+        answer: dict[str, Any] = {}
+        if rejected:
+            reasons = sorted({r["reason"] for r in rejected})
+            answer["partialSuccess"] = {
+                "rejectedLogRecords": len(rejected),
+                "errorMessage": "; ".join(reasons)[:500],
+            }
+        return json_response(answer, 200, cors(request))
+
+    async def preflight(request: Request) -> Response:
+        origin = request.headers.get("origin")
+        method = request.headers.get("access-control-request-method")
+        if origin is None or method is None:
+            raise ApiError(400, "bad_preflight", "Origin and Access-Control-Request-Method needed")
+        if not origins.allows(origin, request.headers.get("host")):
+            raise ApiError(403, "origin_not_allowed", "this origin may not send events")
+        if method.upper() != "POST":
+            raise ApiError(405, "method_not_allowed", "only POST is allowed")
+        headers = cors(request)
+        headers.update(
+            {
+                "Access-Control-Allow-Methods": "POST",
+                "Access-Control-Allow-Headers": "authorization, content-type",
+                "Access-Control-Max-Age": "600",
+                "Vary": "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+            }
+        )
+        return Response(status_code=204, headers=headers)
+
+    async def kill_switch(request: Request) -> Response:
+        admin_allowed(request.headers.get("authorization"), settings)
+        if request.method == "POST":
+            check_content_type(request, allow_text=False)
+            document = parse_json(await read_capped(request, 1024))
+            enabled = document.get("enabled") if isinstance(document, dict) else None
+            if not isinstance(enabled, bool):
+                raise ApiError(400, "bad_request", 'the body must be {"enabled": true|false}')
+            await guards["kill"].set(enabled)
+            log.warning(
+                "kill switch turned %s through the admin endpoint", "on" if enabled else "off"
+            )
+        reason = await guards["kill"].reason()
+        metrics.kill_switch.set(1 if reason else 0)
+        return json_response({"enabled": reason is not None, "reason": reason})
+
+    async def healthz(request: Request) -> Response:
+        return json_response({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        if not store.is_writable():
+            raise ApiError(
+                503,
+                "storage_unavailable",
+                "the event store is not writable",
+                headers={"Retry-After": str(settings.retry_after_seconds)},
+            )
+        return json_response({"status": "ready"})
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    document = openapi_document(settings)
+
+    async def openapi(request: Request) -> Response:
+        return json_response(document)
+
+    sdk_cache: dict[str, bytes] = {}
+
+    async def sdk(request: Request) -> Response:
+        if "js" not in sdk_cache:
+            sdk_cache["js"] = (resources.files("slogate") / "sdk" / "slogate.js").read_bytes()
+        return Response(
+            sdk_cache["js"],
+            media_type="application/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
+        )
+
+    async def floor(request: Request) -> Response:
+        check_content_type(request, allow_text=True)
+        document = parse_json(await read_capped(request, settings.max_body_bytes))
+        events = document.get("events") if isinstance(document, dict) else None
+        count = len(events) if isinstance(events, list) else 0
+        return json_response({"accepted": count, "rejected": []})
+
+    routes = [
+        Route("/api/telemetry/ingest", instrumented("ingest", ingest), methods=["POST"]),
+        Route("/api/telemetry/ingest", instrumented("preflight", preflight), methods=["OPTIONS"]),
+        Route("/v1/logs", instrumented("otlp", otlp_logs), methods=["POST"]),
+        Route("/v1/logs", instrumented("preflight", preflight), methods=["OPTIONS"]),
+        Route(
+            "/api/admin/kill-switch", instrumented("admin", kill_switch), methods=["GET", "POST"]
+        ),
+        Route("/healthz", instrumented("healthz", healthz), methods=["GET"]),
+        Route("/readyz", instrumented("readyz", readyz), methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/sdk/slogate.js", instrumented("sdk", sdk), methods=["GET"]),
+    ]
+    if floor_endpoint:
+        routes.append(Route("/bench/floor", instrumented("floor", floor), methods=["POST"]))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        code = {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
+        detail = exc.detail if isinstance(exc, HTTPException) else "unexpected server error"
+        headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+        return json_response({"error": code, "detail": str(detail)}, status, headers)
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_error, Exception: http_error},
+    )
+    app.state.metrics = metrics
+    app.state.guards = guards
+    return app
+
+
+__all__ = ["EventStore", "create_app"]

@@ -1,0 +1,301 @@
+"""Guards in front of the store: origin, client address, identity, rate limits
+and the kill switch. Each is small and takes its inputs explicitly so that it
+can be tested on its own."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from slogate.config.ingest import IngestSettings
+from slogate.core.event import AuthContext, parse_auth_claims
+from slogate.ingest.errors import ApiError
+
+log = logging.getLogger("slogate.ingest")
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+_TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+# --- origin -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OriginPolicy:
+    allowed: frozenset[str]
+    allow_any: bool
+
+    @classmethod
+    def from_settings(cls, settings: IngestSettings) -> OriginPolicy:
+        origins = frozenset(o.lower() for o in settings.allowed_origins if o != "*")
+        return cls(origins, "*" in settings.allowed_origins)
+
+    def allows(self, origin: str | None, host: str | None) -> bool:
+        """No Origin header (not a browser) passes; a browser origin must be listed
+        or be the server's own (same host)."""
+        if origin is None:
+            return True
+        origin = origin.strip().lower()
+        if origin == "null":
+            return False
+        if self.allow_any or origin in self.allowed:
+            return True
+        scheme, sep, netloc = origin.partition("://")
+        if not sep or scheme not in ("http", "https") or host is None:
+            return False
+        return _same_host(netloc, host.lower(), scheme)
+
+    def cors_headers(self, origin: str | None, host: str | None) -> dict[str, str]:
+        if origin is None or not self.allows(origin, host):
+            return {}
+        return {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Expose-Headers": "Retry-After",
+            "Vary": "Origin",
+        }
+
+
+def _same_host(netloc: str, host: str, scheme: str) -> bool:
+    if netloc == host:
+        return True
+    default = ":443" if scheme == "https" else ":80"
+    return netloc + default == host or netloc == host + default
+
+
+# --- client address ---------------------------------------------------------------------
+
+
+def parse_networks(items: Iterable[str]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in items)
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    text = text.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _trusted(
+    addr: ipaddress.IPv4Address | ipaddress.IPv6Address, nets: tuple[IPNetwork, ...]
+) -> bool:
+    return any(addr in net for net in nets)
+
+
+def client_ip(peer: str | None, forwarded_for: str | None, trusted: tuple[IPNetwork, ...]) -> str:
+    """The socket peer, unless it is a trusted proxy: then the right-most
+    X-Forwarded-For hop that is not itself a trusted proxy."""
+    peer_text = peer or "unknown"
+    if not trusted or not forwarded_for:
+        return peer_text
+    peer_addr = _ip(peer_text)
+    if peer_addr is None or not _trusted(peer_addr, trusted):
+        return peer_text
+    last = peer_addr
+    for hop in reversed(forwarded_for.split(",")):
+        addr = _ip(hop)
+        if addr is None:
+            break
+        last = addr
+        if not _trusted(addr, trusted):
+            return str(addr)
+    return str(last)
+
+
+# --- identity ------------------------------------------------------------------------
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def authenticate(token: Any, settings: IngestSettings) -> AuthContext:
+    """Identity from a verified JWT; anonymous without one unless require_token."""
+    challenge = {"WWW-Authenticate": 'Bearer realm="slogate-ingest"'}
+    if token is None:
+        if settings.require_token:
+            raise ApiError(401, "token_required", "an ingest token is required", headers=challenge)
+        return AuthContext()
+    if not isinstance(token, str) or len(token) > 4096:
+        raise ApiError(401, "invalid_token", "the token is not a JWT", headers=challenge)
+    if settings.token_secret is None:
+        # Nothing to verify against: identity stays empty, as for anonymous ingest.
+        return AuthContext()
+    try:
+        claims = jwt.decode(
+            token,
+            settings.token_secret.get_secret_value(),
+            algorithms=settings.token_algorithms,
+            audience=settings.token_audience,
+            issuer=settings.token_issuer,
+            leeway=settings.token_leeway_seconds,
+            options={"require": ["exp"], "verify_aud": settings.token_audience is not None},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise ApiError(
+            401, "token_expired", "the ingest token has expired", headers=challenge
+        ) from exc
+    except jwt.InvalidTokenError as exc:
+        raise ApiError(
+            401,
+            "invalid_token",
+            f"the ingest token is invalid: {type(exc).__name__}",
+            headers=challenge,
+        ) from exc
+    return parse_auth_claims(claims, settings.token_user_claim, settings.token_room_claim)
+
+
+def admin_allowed(authorization: str | None, settings: IngestSettings) -> None:
+    if settings.admin_token is None:
+        raise ApiError(403, "admin_disabled", "no admin_token is configured")
+    given = bearer_token(authorization) or ""
+    expected = settings.admin_token.get_secret_value()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ApiError(
+            401,
+            "invalid_admin_token",
+            "a valid admin bearer token is required",
+            headers={"WWW-Authenticate": 'Bearer realm="slogate-admin"'},
+        )
+
+
+def rate_key(auth: AuthContext, ip: str) -> str:
+    return f"user:{auth.user_id}|{ip}" if auth.user_id is not None else f"anon|{ip}"
+
+
+# --- rate limits ------------------------------------------------------------------------
+
+
+class RateLimits:
+    """Requests and events per minute per key, moving windows. When the shared
+    storage (Redis) fails, the in-process storage takes over rather than letting
+    every request through or refusing them all."""
+
+    def __init__(
+        self,
+        settings: IngestSettings,
+        storage: Storage | None,
+        *,
+        on_fallback: Callable[[], None] | None = None,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.requests: RateLimitItem = RateLimitItemPerMinute(settings.requests_per_minute)
+        self.events: RateLimitItem = RateLimitItemPerMinute(settings.events_per_minute)
+        self._prefix = settings.redis_prefix
+        self._shared = MovingWindowRateLimiter(storage) if storage is not None else None
+        self._local = MovingWindowRateLimiter(MemoryStorage())
+        self._on_fallback = on_fallback
+        self._wall = wall
+
+    async def check_request(self, key: str) -> int | None:
+        """None when allowed, else seconds to wait."""
+        return await self._hit(self.requests, "req", key, 1)
+
+    async def charge_events(self, key: str, count: int) -> int | None:
+        if count <= 0:
+            return None
+        return await self._hit(self.events, "evt", key, count)
+
+    async def _hit(self, item: RateLimitItem, kind: str, key: str, cost: int) -> int | None:
+        limiter = self._shared or self._local
+        try:
+            ok = await limiter.hit(item, self._prefix, kind, key, cost=cost)
+        except Exception as exc:  # the shared storage is down: keep limiting locally
+            if limiter is self._local:
+                raise
+            log.warning(
+                "rate-limit storage failed (%s); using in-process limits", type(exc).__name__
+            )
+            if self._on_fallback:
+                self._on_fallback()
+            limiter = self._local
+            ok = await limiter.hit(item, self._prefix, kind, key, cost=cost)
+        if ok:
+            return None
+        try:
+            stats = await limiter.get_window_stats(item, self._prefix, kind, key)
+            wait = stats.reset_time - self._wall()
+        except Exception:
+            wait = 60.0
+        return max(1, min(60, math.ceil(wait)))
+
+
+# --- kill switch ---------------------------------------------------------------------------
+
+
+class KillSwitch:
+    """On when the environment flag is set (read at request time), when an admin
+    turned it on, or when the shared Redis key says so (re-read at most every
+    `poll` seconds, so every instance follows within a second)."""
+
+    def __init__(
+        self,
+        settings: IngestSettings,
+        env: Mapping[str, str],
+        redis: Any | None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._env = env
+        self._env_name = settings.kill_switch_env
+        self._redis = redis
+        self._key = f"{settings.redis_prefix}:ingest:kill_switch"
+        self._poll = settings.kill_switch_poll_seconds
+        self._monotonic = monotonic
+        self._local = False
+        self._shared = False
+        self._checked = -math.inf
+
+    async def reason(self) -> str | None:
+        """Why ingest is switched off, or None when it is on."""
+        if self._env.get(self._env_name, "").strip().lower() in _TRUE:
+            return "environment"
+        if self._redis is None:
+            return "admin" if self._local else None
+        now = self._monotonic()
+        if now - self._checked >= self._poll:
+            self._checked = now
+            try:
+                value = await self._redis.get(self._key)
+                self._shared = value is not None and value.decode().strip().lower() in _TRUE
+            except Exception as exc:  # keep the last known value while Redis is away
+                log.warning("kill-switch read failed (%s); keeping last value", type(exc).__name__)
+        return "shared" if self._shared else None
+
+    async def set(self, on: bool) -> None:
+        if self._redis is None:
+            self._local = on
+            return
+        try:
+            if on:
+                await self._redis.set(self._key, b"1")
+            else:
+                await self._redis.delete(self._key)
+        except Exception as exc:
+            raise ApiError(
+                503,
+                "redis_unavailable",
+                "the shared kill switch cannot be written",
+                headers={"Retry-After": "1"},
+            ) from exc
+        self._shared = on
+        self._checked = self._monotonic()

@@ -1,0 +1,209 @@
+"""Entries of an accepted request: normalise, scrub, store, dead-letter.
+
+The 200 is sent only after the store has fsynced the accepted events; a store
+that cannot write turns into 503 + Retry-After, which the SDK retries (the
+readers drop a repeated `event_id`, so a retried batch is not counted twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from slogate.config.ingest import IngestSettings
+from slogate.core.catalog import Catalog
+from slogate.core.event import AuthContext, Event, Limits, check_shape, normalize_client_event
+from slogate.errors import StoreError
+from slogate.ingest.errors import ApiError
+from slogate.ingest.metrics import IngestMetrics
+from slogate.ingest.otlp import OtlpShapeError, iter_records, record_to_event
+
+log = logging.getLogger("slogate.ingest")
+
+_RAW_MAX = 2048
+
+#: Shapes that cannot carry PII: identifier and time fields of these shapes skip
+#: the scrubber.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?")
+_SERVER_FIELDS = ("ts", "source", "v")
+_ID_FIELDS = ("event_id", "session_id")
+_TIME_FIELDS = ("client_ts", "sent_at")
+
+
+def split_protected(
+    fields: dict[str, Any], catalog: Catalog
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(fields kept as they are, fields to scrub). Kept: server-set fields, a catalog
+    event name, and ids and times whose shape holds no PII. Scrubbing them would
+    cost time and could only break them (deduplication relies on `event_id`)."""
+    kept: dict[str, Any] = {}
+    for key in _SERVER_FIELDS:
+        if key in fields:
+            kept[key] = fields[key]
+    name = fields.get("event")
+    if name in catalog:
+        kept["event"] = name
+    for key in _ID_FIELDS:
+        value = fields.get(key)
+        if type(value) is str and len(value) == 36 and _UUID.fullmatch(value):
+            kept[key] = value
+    for key in _TIME_FIELDS:
+        value = fields.get(key)
+        if value is None:
+            continue
+        kind = type(value)
+        if kind is int or kind is float or (kind is str and _ISO_TIME.fullmatch(value)):
+            kept[key] = value
+    rest = {k: v for k, v in fields.items() if k not in kept}
+    return kept, rest
+
+
+def iso_ms(moment: datetime) -> str:
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def limits_of(settings: IngestSettings) -> Limits:
+    return Limits(
+        max_depth=settings.max_depth,
+        max_fields=settings.max_fields,
+        max_string_length=settings.max_string_length,
+        max_key_length=settings.max_key_length,
+        session_id_max_length=settings.session_id_max_length,
+        unknown_events=settings.unknown_events,
+        wrong_types=settings.wrong_types,
+        schema_version=settings.schema_version,
+    )
+
+
+class Pipeline:
+    def __init__(
+        self,
+        settings: IngestSettings,
+        catalog: Catalog,
+        store: Any,
+        metrics: IngestMetrics,
+        scrub_event: Callable[[dict[str, Any]], dict[str, Any]],
+        scrub_text: Callable[[str], str],
+    ) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.store = store
+        self.metrics = metrics
+        self.scrub_event = scrub_event
+        self.scrub_text = scrub_text
+        self.limits = limits_of(settings)
+
+    def otlp_events(self, document: Any) -> tuple[list[Any], dict[int, str]]:
+        """Raw events of an OTLP document, and the records that could not be mapped
+        (by index) which are rejected like bad entries."""
+        try:
+            records = iter_records(document)
+        except OtlpShapeError as exc:
+            raise ApiError(400, "invalid_otlp", str(exc)) from exc
+        if len(records) > self.settings.otlp_max_records:
+            raise ApiError(
+                400, "too_many_events", f"at most {self.settings.otlp_max_records} log records"
+            )
+        out: list[Any] = []
+        bad: dict[int, str] = {}
+        for i, (record, resource) in enumerate(records):
+            try:
+                out.append(record_to_event(record, resource))
+            except (ValueError, RecursionError) as exc:
+                out.append(record)
+                bad[i] = f"invalid_otlp_record: {str(exc)[:120]}"
+        return out, bad
+
+    async def ingest(
+        self,
+        entries: Sequence[Any],
+        auth: AuthContext,
+        now: datetime,
+        *,
+        source: str,
+        pre_rejected: Mapping[int, str] | None = None,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        received = iso_ms(now)
+        accepted: list[dict[str, Any]] = []
+        rejected: list[dict[str, Any]] = []
+        dead: list[dict[str, Any]] = []
+        pre = pre_rejected or {}
+        for index, raw in enumerate(entries):
+            if index in pre:
+                outcome: Any = None
+                reason, label = pre[index], pre[index].split(":", 1)[0]
+            else:
+                outcome = normalize_client_event(
+                    raw,
+                    catalog=self.catalog,
+                    auth=auth,
+                    received_ts=received,
+                    limits=self.limits,
+                )
+                if isinstance(outcome, Event):
+                    kept, rest = split_protected(outcome.fields, self.catalog)
+                    kept.update(self.scrub_event(rest))
+                    accepted.append(kept)
+                    continue
+                reason, label = outcome.text(), outcome.reason
+            reason = self.scrub_text(reason)
+            rejected.append({"index": index, "reason": reason})
+            self.metrics.rejected.labels(label).inc()
+            dead.append(self._dead_letter(raw, reason, index, received, source))
+        await self._write(accepted, dead)
+        self.metrics.accepted.inc(len(accepted))
+        return len(accepted), rejected
+
+    def _dead_letter(
+        self, raw: Any, reason: str, index: int, received: str, source: str
+    ) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "received_at": received,
+            "reason": reason,
+            "index": index,
+            "event": None,
+            "raw": None,
+            "source": source,
+        }
+        if isinstance(raw, dict) and check_shape(raw, self.limits) is None:
+            record["event"] = self.scrub_event(raw)
+        else:
+            text = json.dumps(raw, ensure_ascii=True, default=str)
+            record["raw"] = self.scrub_text(text[:_RAW_MAX])
+        return record
+
+    async def _write(self, accepted: list[dict[str, Any]], dead: list[dict[str, Any]]) -> None:
+        retry = {"Retry-After": str(self.settings.retry_after_seconds)}
+        jobs = []
+        if accepted:
+            jobs.append(self.store.append(accepted))
+        if dead:
+            jobs.append(self.store.append_dead_letters(dead))
+        if not jobs:
+            return
+        results = await asyncio.gather(*jobs, return_exceptions=True)
+        failure = None
+        for target, result in zip(
+            (["events"] if accepted else []) + (["deadletter"] if dead else []),
+            results,
+            strict=True,
+        ):
+            if isinstance(result, BaseException):
+                self.metrics.store_failures.labels(target).inc()
+                log.error("store write failed (%s): %s", target, type(result).__name__)
+                if failure is None:
+                    failure = result
+        if failure is not None:
+            if not isinstance(failure, StoreError | OSError):
+                log.error("unexpected store failure", exc_info=failure)
+            # Whatever broke, nothing is acknowledged: the client keeps the batch and retries.
+            raise ApiError(
+                503, "storage_unavailable", "the event store cannot write now", headers=retry
+            ) from failure

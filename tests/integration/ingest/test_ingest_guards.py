@@ -1,0 +1,140 @@
+"""Guards on their own (client address, origins, config checks), and the
+environment kill switch read at request time by an app on a real uvicorn."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from slogate.config.ingest import IngestSettings
+from slogate.config.load import load_config, load_config_text
+from slogate.errors import ConfigError
+from slogate.ingest.app import create_app
+from slogate.ingest.guards import OriginPolicy, client_ip, parse_networks
+from slogate.store.segments import SegmentStore
+from tests.integration.ingest.ingest_server import EXAMPLE
+
+
+@pytest.mark.parametrize(
+    ("peer", "xff", "trusted", "expected"),
+    [
+        ("198.51.100.7", "203.0.113.1", [], "198.51.100.7"),
+        ("198.51.100.7", "203.0.113.1", ["10.0.0.0/8"], "198.51.100.7"),
+        ("10.0.0.2", "203.0.113.1", ["10.0.0.0/8"], "203.0.113.1"),
+        ("10.0.0.2", "1.1.1.1, 203.0.113.1, 10.0.0.9", ["10.0.0.0/8"], "203.0.113.1"),
+        ("10.0.0.2", "10.0.0.5, 10.0.0.9", ["10.0.0.0/8"], "10.0.0.5"),
+        ("10.0.0.2", "garbage, 203.0.113.1", ["10.0.0.0/8"], "203.0.113.1"),
+        ("10.0.0.2", "203.0.113.1, garbage", ["10.0.0.0/8"], "10.0.0.2"),
+        ("10.0.0.2", None, ["10.0.0.0/8"], "10.0.0.2"),
+        ("::1", "2001:db8::1", ["::1"], "2001:db8::1"),
+        ("::1", "[2001:db8::2]", ["::1/128"], "2001:db8::2"),
+        (None, "203.0.113.1", ["10.0.0.0/8"], "unknown"),
+    ],
+)
+def test_client_ip(peer: str | None, xff: str | None, trusted: list[str], expected: str) -> None:
+    assert client_ip(peer, xff, parse_networks(trusted)) == expected
+
+
+def test_origin_policy() -> None:
+    policy = OriginPolicy.from_settings(IngestSettings(allowed_origins=["https://app.example"]))
+    assert policy.allows(None, "api.example")
+    assert policy.allows("https://app.example", "api.example")
+    assert policy.allows("HTTPS://APP.EXAMPLE", "api.example")
+    assert not policy.allows("https://app.example.evil", "api.example")
+    assert not policy.allows("null", "api.example")
+    assert not policy.allows("https://other.example", "api.example")
+    assert policy.allows("https://api.example", "api.example")  # same origin
+    assert policy.allows("https://api.example", "api.example:443")
+    assert not policy.allows("ftp://api.example", "api.example")
+    anyone = OriginPolicy.from_settings(IngestSettings(allowed_origins=["*"]))
+    assert anyone.allows("https://x.example", "h") and not anyone.allows("null", "h")
+
+
+def _config(ingest: str) -> str:
+    text = EXAMPLE.read_text()
+    return text.replace("ingest:\n  client_relay: true", "ingest:\n  client_relay: true\n" + ingest)
+
+
+@pytest.mark.parametrize(
+    ("ingest", "message"),
+    [
+        ("  require_token: true\n", "require_token needs token_secret"),
+        ("  token_secret: short\n", "shorter than 16"),
+        ("  trusted_proxies: [not-an-ip]\n", "not an IP address"),
+        ("  allowed_origins: [example.com]\n", "scheme://host"),
+        ("  events_per_minute: 10\n", "events_per_minute is below max_batch_events"),
+        ("  unknown_events: drop\n", "reject"),
+        ("  max_body_bytes: 10\n", "greater than or equal"),
+    ],
+)
+def test_bad_ingest_config_is_a_config_error_with_a_line(ingest: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config_text(_config(ingest), file="slogate.yaml")
+    assert message in str(info.value)
+    assert info.value.line is not None and info.value.field and "ingest" in info.value.field
+
+
+def test_token_secret_comes_from_the_environment() -> None:
+    text = _config("  token_secret: ${INGEST_SECRET}\n  require_token: true\n")
+    loaded = load_config_text(text, env={"INGEST_SECRET": "s" * 40})
+    assert loaded.config.ingest.token_secret is not None
+    assert loaded.config.ingest.token_secret.get_secret_value() == "s" * 40
+    assert "s" * 40 not in repr(loaded.config.ingest)
+
+
+@pytest.fixture
+def live_app(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    config = load_config(EXAMPLE).config
+    env: dict[str, str] = {}
+
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    store = SegmentStore(tmp_path / "data", instance="inproc", clock=now)
+    app = create_app(
+        config.ingest.model_copy(update={"retry_after_seconds": 2}),
+        catalog=config.catalog(),
+        store=store,
+        clock=now,
+        env=env,
+    )
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started
+    try:
+        yield f"http://127.0.0.1:{port}", env
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_environment_kill_switch_is_read_at_request_time(
+    live_app: tuple[str, dict[str, str]],
+) -> None:
+    url, env = live_app
+    body = {"events": [{"event": "session_start"}]}
+    with httpx.Client(base_url=url) as c:
+        assert c.post("/api/telemetry/ingest", json=body).status_code == 200
+        env["SLOGATE_INGEST_KILL_SWITCH"] = "true"
+        r = c.post("/api/telemetry/ingest", json=body)
+        assert r.status_code == 503 and r.json()["error"] == "kill_switch"
+        assert r.headers["retry-after"] == "2"
+        env["SLOGATE_INGEST_KILL_SWITCH"] = "0"
+        assert c.post("/api/telemetry/ingest", json=body).status_code == 200
