@@ -365,6 +365,7 @@ def main() -> None:
             "--port",
             str(port),
             "--bench-floor",
+            "--no-dashboard",
             "--log-level",
             "warning",
             "--instance",

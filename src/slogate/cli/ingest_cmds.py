@@ -17,9 +17,19 @@ def _now() -> datetime:
 
 
 def build_app(
-    config: Path, data: Path, *, instance: str | None, fsync: bool, floor_endpoint: bool
+    config: Path,
+    data: Path,
+    *,
+    instance: str | None,
+    fsync: bool,
+    floor_endpoint: bool,
+    evidence: Path | None = None,
+    dashboard: bool = True,
 ) -> Any:
-    """The app `serve` runs; separate so tests and the benchmark build the same thing."""
+    """The app `serve` runs; separate so tests and the benchmark build the same thing.
+
+    With `dashboard` the ingest routes and the dashboard share one store: the
+    dashboard's aggregates see every acknowledged batch (see `slogate.web.wiring`)."""
     from slogate.config.load import load_config
     from slogate.ingest.app import create_app
     from slogate.store.segments import SegmentStore, default_instance
@@ -38,12 +48,33 @@ def build_app(
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    return create_app(
-        settings,
-        catalog=loaded.config.catalog(),
+    if not dashboard:
+        return create_app(
+            settings,
+            catalog=loaded.config.catalog(),
+            store=store,
+            clock=_now,
+            floor_endpoint=floor_endpoint,
+        )
+    from slogate.web.wiring import build_serve_app
+
+    def make_ingest(wrapped: Any, registry: Any) -> Any:
+        return create_app(
+            settings,
+            catalog=loaded.config.catalog(),
+            store=wrapped,
+            clock=_now,
+            registry=registry,
+            floor_endpoint=floor_endpoint,
+        )
+
+    return build_serve_app(
+        loaded,
         store=store,
+        data_dir=data,
+        evidence_dir=evidence if evidence is not None else Path("evidence"),
         clock=_now,
-        floor_endpoint=floor_endpoint,
+        make_ingest_app=make_ingest,
     )
 
 
@@ -69,11 +100,27 @@ def register(app: typer.Typer) -> None:
         floor: bool = typer.Option(
             False, "--bench-floor", hidden=True, help="Add POST /bench/floor (benchmarks)."
         ),
+        evidence: Path = typer.Option(
+            Path("evidence"), "--evidence", help="Evidence folder the dashboard reads."
+        ),
+        dashboard: bool = typer.Option(
+            True, "--dashboard/--no-dashboard", help="Serve the dashboard at / (default on)."
+        ),
     ) -> None:
-        """Run the ingest service: POST /api/telemetry/ingest, /v1/logs, /metrics, the SDK."""
+        """Run the ingest service and the dashboard: POST /api/telemetry/ingest, /v1/logs,
+        /metrics, /sdk/slogate.js, and the dashboard pages at /."""
         import uvicorn
 
-        asgi = build_app(config, data, instance=instance, fsync=not no_fsync, floor_endpoint=floor)
+        asgi = build_app(
+            config,
+            data,
+            instance=instance,
+            fsync=not no_fsync,
+            floor_endpoint=floor,
+            evidence=evidence,
+            dashboard=dashboard,
+        )
+        typer.echo(f"slogate: serving on http://{host}:{port}/ (dashboard at /)", err=True)
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
