@@ -1,0 +1,300 @@
+"""SegmentStore on real files: group commit, rotation, torn-line recovery, locking."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+
+from slogate.errors import StoreError
+from slogate.store import SegmentStore
+from slogate.store.layout import parse_segment_name
+
+
+class StepClock:
+    """A clock the test moves by hand (the store reads it at write time)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _segments(data: Path, kind: str = "events") -> list[Path]:
+    return sorted((data / kind).glob("date=*/*.jsonl"))
+
+
+def _lines(data: Path, kind: str = "events") -> list[dict]:
+    out: list[dict] = []
+    for path in _segments(data, kind):
+        raw = path.read_bytes()
+        assert raw == b"" or raw.endswith(b"\n"), f"{path} ends mid-line"
+        out.extend(orjson.loads(line) for line in raw.splitlines())
+    return out
+
+
+def _store(data: Path, clock=None, **kw) -> SegmentStore:
+    return SegmentStore(data, instance="t1", clock=clock or (lambda: datetime.now(UTC)), **kw)
+
+
+def test_group_commit_covers_concurrent_appends_with_fewer_fsyncs(tmp_path: Path) -> None:
+    fsyncs: list[float] = []
+
+    async def run() -> tuple[int, int]:
+        store = _store(tmp_path)
+        store.on_fsync = fsyncs.append
+        await store.open()
+
+        async def client(c: int) -> None:
+            for r in range(10):
+                await store.append(
+                    [{"event": "e", "client": c, "req": r, "k": k} for k in range(3)]
+                )
+
+        await asyncio.gather(*(client(c) for c in range(40)))
+        groups = store.commit_groups
+        await store.close()
+        return groups, len(fsyncs)
+
+    groups, n_fsync = asyncio.run(run())
+    appends = 40 * 10
+    assert 0 < groups < appends
+    assert 0 < n_fsync < appends
+    assert all(s >= 0 for s in fsyncs)
+    lines = _lines(tmp_path)
+    assert len(lines) == appends * 3
+    got = {(e["client"], e["req"], e["k"]) for e in lines}
+    assert len(got) == appends * 3
+    # Each client's requests are in order: a batch is never split or reordered.
+    for c in range(40):
+        reqs = [e["req"] for e in lines if e["client"] == c and e["k"] == 0]
+        assert reqs == list(range(10))
+
+
+def test_rotates_by_size_and_keeps_every_line(tmp_path: Path) -> None:
+    async def run() -> int:
+        store = _store(tmp_path, max_segment_bytes=2_000)
+        await store.open()
+        for i in range(100):
+            await store.append([{"event": "e", "i": i, "pad": "x" * 80}])
+        count = store.segment_count()
+        await store.close()
+        return count
+
+    count = asyncio.run(run())
+    segs = _segments(tmp_path)
+    assert count == len(segs) > 4
+    assert [parse_segment_name(p.name).seq for p in segs] == list(range(1, len(segs) + 1))
+    assert all(p.stat().st_size <= 2_000 for p in segs)
+    assert [e["i"] for e in _lines(tmp_path)] == list(range(100))
+
+
+def test_batch_larger_than_a_segment_stays_whole(tmp_path: Path) -> None:
+    async def run() -> None:
+        store = _store(tmp_path, max_segment_bytes=500)
+        await store.open()
+        await store.append([{"event": "small"}])
+        await store.append([{"event": "big", "i": i, "pad": "y" * 50} for i in range(30)])
+        await store.close()
+
+    asyncio.run(run())
+    segs = _segments(tmp_path)
+    assert len(segs) == 2
+    assert [e["event"] for e in _lines(tmp_path)].count("big") == 30
+    assert all(orjson.loads(x)["event"] == "big" for x in segs[1].read_bytes().splitlines())
+
+
+def test_rotates_at_utc_midnight(tmp_path: Path) -> None:
+    clock = StepClock(datetime(2026, 11, 26, 23, 59, 59, tzinfo=UTC))
+
+    async def run() -> None:
+        store = _store(tmp_path, clock=clock)
+        await store.open()
+        await store.append([{"event": "before"}])
+        clock.now += timedelta(seconds=2)
+        await store.append([{"event": "after"}])
+        await store.close()
+
+    asyncio.run(run())
+    segs = _segments(tmp_path)
+    assert [p.parent.name for p in segs] == ["date=2026-11-26", "date=2026-11-27"]
+    assert [p.name for p in segs] == ["t1-000001.jsonl", "t1-000002.jsonl"]
+    assert [orjson.loads(p.read_bytes())["event"] for p in segs] == ["before", "after"]
+
+
+def test_partition_follows_the_server_stamped_ts_around_midnight(tmp_path: Path) -> None:
+    clock = StepClock(datetime(2026, 11, 27, 0, 0, 0, 1000, tzinfo=UTC))
+
+    async def run() -> None:
+        store = _store(tmp_path, clock=clock)
+        await store.open()
+        # Stamped just before midnight, written just after: stays in its own day.
+        late = store.append([{"ts": "2026-11-26T23:59:59.999Z", "event": "late"}])
+        new = store.append([{"ts": "2026-11-27T00:00:00.000Z", "event": "new"}])
+        odd = store.append([{"ts": "1970-01-01T00:00:00.000Z", "event": "odd"}])
+        await asyncio.gather(new, late, odd)
+        await store.close()
+
+    asyncio.run(run())
+    by_day = {
+        p.parent.name: sorted(orjson.loads(x)["event"] for x in p.read_bytes().splitlines())
+        for p in _segments(tmp_path)
+    }
+    # A ts more than a day from the clock does not open an old partition.
+    assert by_day == {"date=2026-11-26": ["late"], "date=2026-11-27": ["new", "odd"]}
+
+
+def test_torn_last_line_is_truncated_and_counted_on_open(tmp_path: Path) -> None:
+    async def write(events: list[dict]) -> None:
+        store = _store(tmp_path)
+        await store.open()
+        await store.append(events)
+        await store.close()
+
+    asyncio.run(write([{"event": "a", "i": i} for i in range(5)]))
+    seg = _segments(tmp_path)[0]
+    good = seg.stat().st_size
+    # A crash in the middle of a write leaves a partial line (power loss, no fsync).
+    with open(seg, "ab") as fh:
+        fh.write(b'{"event": "torn", "i": 99, "pa')
+
+    async def reopen():
+        store = _store(tmp_path)
+        report = await store.open()
+        await store.append([{"event": "after-crash"}])
+        await store.close()
+        return report
+
+    report = asyncio.run(reopen())
+    assert report.torn_lines == 1
+    assert report.truncated_bytes == len(b'{"event": "torn", "i": 99, "pa')
+    assert report.truncated_files == (str(seg),)
+    assert report.next_seq == 2
+    assert seg.stat().st_size == good
+    events = [e["event"] for e in _lines(tmp_path)]
+    assert events == ["a"] * 5 + ["after-crash"]
+    # Opening a healthy store again finds nothing to repair.
+    assert asyncio.run(reopen()).torn_lines == 0
+
+
+def test_torn_only_line_leaves_an_empty_file_that_is_cleaned(tmp_path: Path) -> None:
+    part = tmp_path / "events" / "date=2026-11-26"
+    part.mkdir(parents=True)
+    (part / "t1-000007.jsonl").write_bytes(b'{"event": "half')
+
+    async def run():
+        store = _store(tmp_path)
+        report = await store.open()
+        await store.append([{"event": "x"}])
+        await store.close()
+        return report
+
+    report = asyncio.run(run())
+    assert report.torn_lines == 1 and report.next_seq == 8 and report.removed_empty == 1
+    assert not (part / "t1-000007.jsonl").exists()
+    assert any(p.name == "t1-000008.jsonl" for p in _segments(tmp_path))
+
+
+def test_second_process_with_same_instance_is_refused(tmp_path: Path) -> None:
+    async def run() -> None:
+        first = _store(tmp_path)
+        await first.open()
+        try:
+            with pytest.raises(StoreError, match="already writing"):
+                await _store(tmp_path).open()
+            other = SegmentStore(tmp_path, instance="t2", clock=lambda: datetime.now(UTC))
+            await other.open()
+            await other.append([{"event": "from-t2"}])
+            await other.close()
+        finally:
+            await first.close()
+        # Once closed, the instance can open again.
+        again = _store(tmp_path)
+        await again.open()
+        await again.close()
+
+    asyncio.run(run())
+    assert [e["event"] for e in _lines(tmp_path)] == ["from-t2"]
+
+
+def test_closed_store_refuses_writes_and_is_not_writable(tmp_path: Path) -> None:
+    async def run() -> None:
+        store = _store(tmp_path)
+        with pytest.raises(StoreError):
+            await store.append([{"event": "x"}])
+        await store.open()
+        assert store.is_writable()
+        await store.close()
+        assert not store.is_writable()
+        with pytest.raises(StoreError, match="closed"):
+            await store.append([{"event": "x"}])
+
+    asyncio.run(run())
+
+
+def test_dead_letters_are_shaped_and_scrubbed(tmp_path: Path) -> None:
+    clock = StepClock(datetime(2026, 11, 26, 12, 0, 0, 123000, tzinfo=UTC))
+
+    async def run() -> None:
+        store = _store(tmp_path, clock=clock)
+        await store.open()
+        await store.append_dead_letters(
+            [
+                {
+                    "reason": "unknown_event",
+                    "index": 3,
+                    "event": {"event": "x", "email": "jane@example.com", "token": "abc"},
+                    "source": "ingest",
+                },
+                {"reason": "malformed_json", "raw": "{bad json from 198.51.100.7 " + "z" * 9000},
+            ]
+        )
+        await store.close()
+
+    asyncio.run(run())
+    first, second = _lines(tmp_path, "deadletter")
+    assert first == {
+        "received_at": "2026-11-26T12:00:00.123Z",
+        "reason": "unknown_event",
+        "index": 3,
+        "event": {"event": "x", "email": "[email]", "token": "[Filtered]"},
+        "raw": None,
+        "source": "ingest",
+    }
+    assert second["event"] is None and second["index"] is None
+    assert "198.51.100.7" not in second["raw"] and "[ipv4]" in second["raw"]
+    assert len(second["raw"]) < 4200
+
+
+def test_cancelled_caller_does_not_break_the_committer(tmp_path: Path) -> None:
+    async def run() -> None:
+        store = _store(tmp_path)
+        await store.open()
+        tasks = [asyncio.create_task(store.append([{"event": "c", "i": i}])) for i in range(20)]
+        await asyncio.sleep(0)
+        tasks[5].cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await store.append([{"event": "after"}])
+        await store.close()
+
+    asyncio.run(run())
+    events = _lines(tmp_path)
+    assert events[-1]["event"] == "after"
+    assert {e["i"] for e in events if e["event"] == "c"} >= set(range(20)) - {5}
+
+
+def test_files_are_created_with_sane_permissions(tmp_path: Path) -> None:
+    async def run() -> None:
+        store = _store(tmp_path)
+        await store.open()
+        await store.append([{"event": "x"}])
+        await store.close()
+
+    asyncio.run(run())
+    mode = os.stat(_segments(tmp_path)[0]).st_mode & 0o777
+    assert mode & 0o002 == 0
