@@ -175,8 +175,10 @@ class Pipeline:
         if isinstance(raw, dict) and check_shape(raw, self.limits) is None:
             record["event"] = self.scrub_event(raw)
         else:
-            text = json.dumps(raw, ensure_ascii=True, default=str)
-            record["raw"] = self.scrub_text(text[:_RAW_MAX])
+            # Scrub the whole text, then cut: a cut first could split a secret so that
+            # no rule matches the half that is kept.
+            text = json.dumps(raw, ensure_ascii=False, default=str)
+            record["raw"] = self.scrub_text(text)[:_RAW_MAX]
         return record
 
     async def _write(self, accepted: list[dict[str, Any]], dead: list[dict[str, Any]]) -> None:

@@ -117,9 +117,14 @@ def _scan_ibans(text: str) -> str:
 
 
 def _iban_end(text: str, start: int) -> int | None:
-    """End offset of a valid IBAN starting at `start`, single separators allowed."""
+    """End offset of a valid IBAN starting at `start`, single separators allowed.
+
+    Written IBANs are either compact or grouped by four; a candidate must also end
+    at a token boundary. Without these two rules about one hex UUID in a hundred
+    passed the mod-97 check by chance (`be33-85c771365b71`) and lost its tail."""
     compact: list[str] = []
     ends: list[int] = []  # offset just after each alnum char taken
+    group_sizes: list[int] = [0]
     i = start
     gap = 0
     while i < len(text) and len(compact) < 34:
@@ -127,18 +132,31 @@ def _iban_end(text: str, start: int) -> int | None:
         if ch.isascii() and ch.isalnum():
             compact.append(ch.upper())
             ends.append(i + 1)
+            group_sizes[-1] += 1
             gap = 0
         elif ch in " -" and gap == 0:
             gap = 1
+            group_sizes.append(0)
         else:
             break
         i += 1
     if len(compact) < 15:
         return None
     n = IBAN_LENGTHS.get("".join(compact[:2]), 0)
-    if n and n <= len(compact) and iban_ok("".join(compact[:n])):
-        return ends[n - 1]
-    return None
+    if not n or n > len(compact) or not iban_ok("".join(compact[:n])):
+        return None
+    end = ends[n - 1]
+    if end < len(text) and text[end].isascii() and text[end].isalnum():
+        return None  # the IBAN would end inside a longer token
+    taken, sizes = 0, []
+    for size in group_sizes:
+        if taken >= n:
+            break
+        sizes.append(min(size, n - taken))
+        taken += size
+    if len(sizes) > 1 and (any(size != 4 for size in sizes[:-1]) or sizes[-1] > 4):
+        return None
+    return end
 
 
 _DIGIT_GROUP = re2.compile(r"\d+")
@@ -429,8 +447,32 @@ def _decode(text: str) -> str:
     return text
 
 
+_UUID = re2.compile(
+    r"(?i)(?:^|\b)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:\b|$)"
+)
+
+
 def scrub_text(text: str) -> str:
-    """Replace every kind of PII inside `text` with a typed placeholder."""
+    """Replace every kind of PII inside `text` with a typed placeholder.
+
+    UUIDs are identifiers (event_id, session_id), never PII, yet a random one
+    passes a Luhn or mod-97 check now and then: they are kept whole and only the
+    text around them is scrubbed, so deduplication by id survives scrubbing."""
+    if not text:
+        return text
+    if "-" in text and _UUID.search(text):
+        parts: list[str] = []
+        pos = 0
+        for m in _UUID.finditer(text):
+            parts.append(_scrub_segment(text[pos : m.start()]))
+            parts.append(m.group(0))
+            pos = m.end()
+        parts.append(_scrub_segment(text[pos:]))
+        return "".join(parts)
+    return _scrub_segment(text)
+
+
+def _scrub_segment(text: str) -> str:
     if not text:
         return text
     if _needs_decoding(text):

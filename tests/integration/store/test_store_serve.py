@@ -231,12 +231,6 @@ def test_pii_corpus_reaches_neither_store_nor_dead_letters_nor_logs(tmp_path: Pa
     assert find_leaks(log.read_text()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest/pipeline.py cuts `raw` to 2048 chars BEFORE scrubbing, so a secret "
-    "straddling the cut loses its tail and is no longer recognised; the fix is "
-    "`self.scrub_text(text)[:_RAW_MAX]` (scrub first, then cut). Remove this mark then.",
-)
 def test_dead_letter_raw_cut_never_leaves_half_a_secret(tmp_path: Path) -> None:
     served = start(write_config(tmp_path), tmp_path / "data", tmp_path / "serve.log")
     try:
