@@ -31,23 +31,60 @@ def build_app(
     With `dashboard` the ingest routes and the dashboard share one store: the
     dashboard's aggregates see every acknowledged batch (see `slogate.web.wiring`)."""
     from slogate.config.load import load_config
-    from slogate.ingest.app import create_app
     from slogate.store.segments import SegmentStore, default_instance
 
     loaded = load_config(config)
     settings = loaded.config.ingest
-    store_settings = getattr(loaded.config, "store", None)
-    max_segment_bytes = getattr(store_settings, "max_segment_bytes", 64 * 2**20)
+    store_settings = loaded.config.store
     try:
         store = SegmentStore(
             data,
-            instance=instance or default_instance(),
+            instance=instance or store_settings.instance or default_instance(),
             clock=_now,
-            max_segment_bytes=max_segment_bytes,
-            fsync=fsync,
+            max_segment_bytes=store_settings.max_segment_bytes,
+            fsync=fsync and store_settings.fsync,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
+    return _with_jobs(
+        _build_asgi(loaded, settings, store, data, evidence, dashboard, floor_endpoint),
+        loaded,
+        data,
+    )
+
+
+def _with_jobs(asgi: Any, loaded: Any, data: Path) -> Any:
+    """Periodic compaction when `store.compaction.interval_minutes` is set."""
+    from slogate.ingest.background import BackgroundJobs
+    from slogate.store.compact import compact_periodically
+
+    compaction = loaded.config.store.compaction
+    if compaction.interval_minutes is None:
+        return asgi
+    return BackgroundJobs(
+        asgi,
+        [
+            lambda: compact_periodically(
+                data,
+                interval_s=compaction.interval_minutes * 60,
+                compression=compaction.compression,
+                row_group_rows=compaction.row_group_rows,
+            )
+        ],
+    )
+
+
+def _build_asgi(
+    loaded: Any,
+    settings: Any,
+    store: Any,
+    data: Path,
+    evidence: Path | None,
+    dashboard: bool,
+    floor_endpoint: bool,
+) -> Any:
+    from slogate.ingest.app import create_app
+
     if not dashboard:
         return create_app(
             settings,
