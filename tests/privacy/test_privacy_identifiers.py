@@ -36,3 +36,9 @@ def test_grouped_ibans_need_groups_of_four() -> None:
     assert scrub_text("DE89370400440532013000") == "[iban]"
     # A valid checksum inside a longer token is not an IBAN.
     assert "[iban]" not in scrub_text("account DE89370400440532013000x")
+
+
+def test_lone_surrogates_do_not_break_scrubbing() -> None:
+    clean = scrub_text("\ud800 jane@example.com \udfff")
+    assert "[email]" in clean
+    clean.encode("utf-8")  # no lone surrogate is left to break a writer

@@ -61,6 +61,20 @@ class DashboardSettings(StrictModel):
         ge=1,
         description="How often the server evaluates the `alerting:` burn-rate policy live.",
     )
+    metrics_refresh_seconds: float = Field(
+        30.0,
+        ge=1,
+        description="How often the live SLO gauges on /metrics (SLI, budget remaining, "
+        "burn rate) are recomputed from the server's aggregates.",
+    )
+    daily_snapshots: bool = Field(
+        True,
+        description="Write each finished UTC day's snapshot to EVIDENCE/snapshots/ (the "
+        "runbook's daily task), so a validation window accrues by itself.",
+    )
+    daily_snapshot_lookback_days: int = Field(
+        7, ge=1, le=90, description="How far back missing daily snapshots are filled in."
+    )
     webhooks: list[WebhookModel] = Field(default_factory=list)
     public_url: str | None = Field(
         None, description="Dashboard URL included in webhook bodies so alerts link back."

@@ -447,9 +447,9 @@ def _decode(text: str) -> str:
     return text
 
 
-_UUID = re2.compile(
-    r"(?i)(?:^|\b)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:\b|$)"
-)
+# Stdlib `re` on purpose: the pattern is fixed-length (no backtracking blow-up) and,
+# unlike re2, takes strings with lone surrogates, which hostile input carries.
+_UUID = re.compile(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 
 
 def scrub_text(text: str) -> str:
@@ -460,6 +460,8 @@ def scrub_text(text: str) -> str:
     text around them is scrubbed, so deduplication by id survives scrubbing."""
     if not text:
         return text
+    if not text.isascii():
+        text = _without_lone_surrogates(text)
     if "-" in text and _UUID.search(text):
         parts: list[str] = []
         pos = 0
@@ -470,6 +472,16 @@ def scrub_text(text: str) -> str:
         parts.append(_scrub_segment(text[pos:]))
         return "".join(parts)
     return _scrub_segment(text)
+
+
+def _without_lone_surrogates(text: str) -> str:
+    """Lone surrogates (from hostile JSON escapes) cannot be UTF-8 encoded for re2:
+    they become U+FFFD, which also keeps them out of files and logs."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
 
 
 def _scrub_segment(text: str) -> str:

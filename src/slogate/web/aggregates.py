@@ -726,6 +726,15 @@ class SLOAggregates:
                 out.append(result)
             return out
 
+    def current(self, slo_id: str, start: datetime, end: datetime, *, now: datetime) -> SLIResult:
+        """One result over every bucket in [start, end): the SLI "right now" over a
+        period, for /metrics, merged from the buckets without touching raw events."""
+        lo, hi = int(start.timestamp()), int(end.timestamp())
+        with self._lock:
+            agg = self._kinds[slo_id]
+            states = [agg.buckets[b] for b in sorted(agg.buckets) if lo <= b < hi]
+            return agg.result(states, lo, hi, now.timestamp())
+
     def events_per_minute(self, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
         lo, hi = int(start.timestamp()) // 60 * 60, int(end.timestamp())
         with self._lock:

@@ -17,6 +17,7 @@ to the dashboard and every other path to the ingest app; its lifespan runs both.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import queue
@@ -34,9 +35,12 @@ from starlette.types import Receive, Scope, Send
 
 from slogate.config.dashboard import DashboardSettings
 from slogate.config.load import LoadedConfig
+from slogate.core.budget import BudgetPolicy
+from slogate.services.daily import run_daily_snapshots
 from slogate.web.aggregates import SLOAggregates, event_epoch
 from slogate.web.app import create_dashboard_app
 from slogate.web.ports import Clock, IngestStatus
+from slogate.web.slo_metrics import SLOStatusCollector
 
 log = logging.getLogger("slogate.web.wiring")
 
@@ -209,9 +213,18 @@ class RegistryIngestStatus:
 class ServeApp:
     """Dashboard paths to the dashboard, the rest to ingest; one lifespan for both."""
 
-    def __init__(self, ingest: Starlette, dashboard: Starlette) -> None:
+    def __init__(
+        self,
+        ingest: Starlette,
+        dashboard: Starlette,
+        *,
+        jobs: Sequence[Callable[[], Any]] = (),
+        slo_gauges: SLOStatusCollector | None = None,
+    ) -> None:
         self.ingest = ingest
         self.dashboard = dashboard
+        self.jobs = tuple(jobs)
+        self.slo_gauges = slo_gauges
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -229,9 +242,20 @@ class ServeApp:
             except Exception as exc:
                 await send({"type": "lifespan.startup.failed", "message": str(exc)})
                 return
+            # Periodic jobs (live SLO gauges, daily snapshots) run while the app does.
+            tasks = [asyncio.create_task(job()) for job in self.jobs]
+            stack.push_async_callback(_cancel_all, tasks)
             await send({"type": "lifespan.startup.complete"})
             await receive()  # lifespan.shutdown
         await send({"type": "lifespan.shutdown.complete"})
+
+
+async def _cancel_all(tasks: Sequence[asyncio.Task[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
 
 
 def build_serve_app(
@@ -257,6 +281,14 @@ def build_serve_app(
     aggregates = SLOAggregates(slos, retention_days=max(days + 1, 4))
     observed = ObservedStore(store, aggregates, clock)
     registry = CollectorRegistry(auto_describe=True)
+    dash_settings = settings or getattr(loaded.config, "dashboard", None) or DashboardSettings()
+    slo_gauges = SLOStatusCollector(
+        slos,
+        aggregates,
+        policy=budget.policy() if budget is not None else BudgetPolicy(),
+        clock=clock,
+    )
+    registry.register(slo_gauges)
     ingest = make_ingest_app(observed, registry)
     ingest_settings = getattr(loaded.config, "ingest", None)
     secret = getattr(ingest_settings, "admin_token", None)
@@ -274,4 +306,17 @@ def build_serve_app(
         settings=settings,
         aggregates=aggregates,
     )
-    return ServeApp(ingest, dashboard)
+    jobs: list[Callable[[], Any]] = [
+        lambda: slo_gauges.run(dash_settings.metrics_refresh_seconds),
+    ]
+    if dash_settings.daily_snapshots:
+        jobs.append(
+            lambda: run_daily_snapshots(
+                loaded,
+                data_dir,
+                evidence_dir,
+                clock=clock,
+                lookback_days=dash_settings.daily_snapshot_lookback_days,
+            )
+        )
+    return ServeApp(ingest, dashboard, jobs=jobs, slo_gauges=slo_gauges)

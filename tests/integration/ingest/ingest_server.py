@@ -39,10 +39,13 @@ def redis_up() -> bool:
         return False
 
 
-def write_config(directory: Path, ingest: Mapping[str, Any]) -> Path:
-    """The example configuration with the given `ingest:` section."""
+def write_config(
+    directory: Path, ingest: Mapping[str, Any], sections: Mapping[str, Any] | None = None
+) -> Path:
+    """The example configuration with the given `ingest:` section (and other sections)."""
     data = yaml.safe_load(EXAMPLE.read_text())
     data["ingest"] = {"client_relay": True, **ingest}
+    data.update(sections or {})
     path = directory / f"slogate-{uuid.uuid4().hex[:8]}.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
@@ -118,9 +121,10 @@ def start_server(
     data: Path | None = None,
     preexec: Callable[[], None] | None = None,
     extra_args: tuple[str, ...] = (),
+    sections: Mapping[str, Any] | None = None,
 ) -> Server:
     tmp.mkdir(parents=True, exist_ok=True)
-    config = write_config(tmp, ingest or {})
+    config = write_config(tmp, ingest or {}, sections)
     data = data or tmp / "data"
     port = free_port()
     log = tmp / f"server-{instance}-{port}.log"
@@ -142,6 +146,8 @@ def start_server(
                 str(port),
                 "--instance",
                 instance,
+                "--evidence",
+                str(tmp / "evidence"),
                 *extra_args,
             ],
             stdout=out,

@@ -98,6 +98,8 @@ def start(
             str(port),
             "--instance",
             instance,
+            "--evidence",
+            str(Path(data).parent / "evidence"),
         ],
         stdout=fh,
         stderr=subprocess.STDOUT,
