@@ -88,7 +88,7 @@ def evaluate_window(
     spark_session: Any = None,
 ) -> WindowResults:
     """One load of the events, three cheap evaluations (whole, daily, buckets)."""
-    from slogate.engine import open_events
+    from slogate.engine import open_events, slo_fields
 
     cfg = loaded.config
     slos = cfg.core_slos()
@@ -99,7 +99,9 @@ def evaluate_window(
     warmup = cfg.alerting.policy().longest
     since = span.since - warmup
     exclusions = cfg.core_exclusions()
-    kwargs: dict[str, Any] = {}
+    # Only the fields the SLOs read are extracted: a smaller table to build and scan.
+    fields, numeric = slo_fields(slos)
+    kwargs: dict[str, Any] = {"fields": fields, "numeric_fields": numeric}
     if spark_session is not None:
         kwargs["spark_session"] = spark_session
     with open_events(
