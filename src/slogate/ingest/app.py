@@ -34,6 +34,7 @@ from slogate.ingest.guards import (
     parse_networks,
     rate_key,
 )
+from slogate.ingest.limited import RecentlyLimited
 from slogate.ingest.metrics import IngestMetrics
 from slogate.ingest.openapi import openapi_document
 from slogate.ingest.pipeline import Pipeline
@@ -84,6 +85,7 @@ def create_app(
     for benchmarks."""
     registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
     metrics = IngestMetrics(registry)
+    limited_clients = RecentlyLimited()
     if scrub_event is None or scrub_text is None:
         default_event, default_text = _default_scrubbers()
         scrub_event = scrub_event or default_event
@@ -186,6 +188,7 @@ def create_app(
             limit = "requests"
         if wait is not None:
             metrics.rate_limited.labels(limit).inc()
+            limited_clients.record(key, limit, clock())
             raise ApiError(
                 429,
                 "rate_limited",
@@ -343,6 +346,7 @@ def create_app(
         exception_handlers={HTTPException: http_error, Exception: http_error},
     )
     app.state.metrics = metrics
+    app.state.rate_limited = limited_clients
     app.state.guards = guards
     return app
 

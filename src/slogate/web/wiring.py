@@ -39,7 +39,7 @@ from slogate.core.budget import BudgetPolicy
 from slogate.services.daily import run_daily_snapshots
 from slogate.web.aggregates import SLOAggregates, event_epoch
 from slogate.web.app import create_dashboard_app
-from slogate.web.ports import Clock, IngestStatus
+from slogate.web.ports import Clock, IngestStatus, RateLimitedClient
 from slogate.web.slo_metrics import SLOStatusCollector
 
 log = logging.getLogger("slogate.web.wiring")
@@ -180,10 +180,17 @@ class IngestAdminKillSwitch:
 class RegistryIngestStatus:
     """`IngestStatus` from the ingest app's metrics and the observed store."""
 
-    def __init__(self, registry: CollectorRegistry, store: ObservedStore, clock: Clock) -> None:
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        store: ObservedStore,
+        clock: Clock,
+        limited: Any = None,
+    ) -> None:
         self.registry = registry
         self.store = store
         self.clock = clock
+        self.limited = limited  # slogate.ingest.limited.RecentlyLimited, when known
 
     def _samples(self, name: str, label: str) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -204,6 +211,10 @@ class RegistryIngestStatus:
             rejects_by_reason={k: v for k, v in rejected.items() if v}
             or self.store.rejects_by_reason(),
             rate_limited_by_limit={k: v for k, v in limited.items() if v},
+            rate_limited=[
+                RateLimitedClient(c.key, c.count, c.last_at)
+                for c in (self.limited.recent() if self.limited is not None else [])
+            ],
             kill_switch=bool(kill),
             storage_ok=bool(writable()) if callable(writable) else True,
             accepted_total=self.store.accepted_total,
@@ -301,7 +312,9 @@ def build_serve_app(
         clock=clock,
         dashboard_token=dashboard_token,
         admin_token=admin_token or ingest_admin,
-        ingest_status=RegistryIngestStatus(registry, observed, clock),
+        ingest_status=RegistryIngestStatus(
+            registry, observed, clock, getattr(ingest.state, "rate_limited", None)
+        ),
         kill_switch=kill,
         settings=settings,
         aggregates=aggregates,

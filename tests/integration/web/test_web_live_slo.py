@@ -103,3 +103,37 @@ def test_metrics_expose_live_sli_budget_and_burn_rate(tmp_path: Path) -> None:
         assert "slogate_slo_refreshed_timestamp_seconds" in text
     finally:
         server.stop()
+
+
+def test_ingest_page_lists_the_clients_that_were_rate_limited(tmp_path: Path) -> None:
+    server = start_server(tmp_path, {"requests_per_minute": 2}, instance="limits")
+    try:
+        with server.client() as http:
+            codes = [
+                http.post(
+                    "/api/telemetry/ingest", json={"events": [{"event": "session_start"}]}
+                ).status_code
+                for _ in range(5)
+            ]
+            assert codes == [200, 200, 429, 429, 429]
+            status = http.get("/api/dashboard/ingest").json()
+        text = json.dumps(status)
+        assert "anon|127.0.0.1" in text
+        limited = [c for c in _find_lists(status, "client") if c["client"] == "anon|127.0.0.1"]
+        assert limited and limited[0]["count"] == 3
+    finally:
+        server.stop()
+
+
+def _find_lists(node: object, key: str) -> list[dict]:
+    """Every dict carrying `key` anywhere in a JSON document."""
+    found: list[dict] = []
+    if isinstance(node, dict):
+        if key in node:
+            found.append(node)
+        for value in node.values():
+            found.extend(_find_lists(value, key))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_find_lists(value, key))
+    return found
