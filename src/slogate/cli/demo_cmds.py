@@ -1,9 +1,177 @@
-"""Commands of the demo area."""
+"""`slogate demo`: generate a synthetic week for the example and snapshot it."""
 
 from __future__ import annotations
 
+import shutil
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from slogate.errors import UsageError
+
+_EXAMPLE_REL = Path("examples") / "readiness-demo" / "slogate.yaml"
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the app."""
+    app.command("demo")(demo)
+
+
+def example_config_path() -> Path:
+    """The example configuration: shipped in the package when installed, else the
+    checkout's `examples/readiness-demo/slogate.yaml`."""
+    from importlib.resources import files
+
+    packaged = files("slogate").joinpath("examples", "slogate.yaml")
+    if packaged.is_file():
+        return Path(str(packaged))
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / _EXAMPLE_REL
+        if candidate.is_file():
+            return candidate
+    candidate = Path.cwd() / _EXAMPLE_REL
+    if candidate.is_file():
+        return candidate
+    raise UsageError("cannot find the example configuration; pass --config FILE")
+
+
+def _parse_start(text: str | None, days: int, today: date) -> datetime:
+    if text is None:
+        first = today - timedelta(days=days)
+    else:
+        try:
+            first = date.fromisoformat(text)
+        except ValueError as exc:
+            raise UsageError(f"--start: not a date (YYYY-MM-DD): {text!r}") from exc
+    return datetime(first.year, first.month, first.day, tzinfo=UTC)
+
+
+def demo(
+    out: Path = typer.Option(Path("demo-output"), "--out", help="Directory to write into."),
+    seed: int = typer.Option(7, "--seed", help="Random seed (same seed, same events)."),
+    days: int = typer.Option(7, "--days", min=1, max=62, help="Number of days to generate."),
+    start: str | None = typer.Option(
+        None, "--start", help="First day (YYYY-MM-DD, UTC); default: the DAYS days before today."
+    ),
+    sessions: int = typer.Option(300, "--sessions-per-day", min=1, help="Weekday sessions."),
+    config: Path | None = typer.Option(
+        None, "--config", help="Configuration (default: the readiness-demo example)."
+    ),
+    outage: list[str] = typer.Option(
+        [],
+        "--outage",
+        help="Inject an outage: START/DURATION/ERROR_RATE/TARGETS[/LATENCY_FACTOR], e.g. "
+        "2026-02-05T14:00/2h/0.2/streaming_video_init_success (repeatable).",
+    ),
+) -> None:
+    """Generate a realistic synthetic week of events for the example, then snapshot it."""
+    from slogate.config import load_config
+    from slogate.demo import Scenario, generate_week
+    from slogate.demo.files import write_week
+    from slogate.demo.scenario import parse_outage
+
+    first = _parse_start(start, days, datetime.now(UTC).date())
+    try:
+        outages = tuple(parse_outage(text) for text in outage)
+    except ValueError as exc:
+        raise UsageError(f"--outage: {exc}") from exc
+    config_path = config or example_config_path()
+    loaded = load_config(config_path)
+    scenario = Scenario(
+        start=first, days=days, seed=seed, sessions_per_day=sessions, outages=outages
+    )
+    week = generate_week(scenario)
+    written = write_week(week, out)
+    out.mkdir(parents=True, exist_ok=True)
+    copied = out / "slogate.yaml"
+    if config_path.resolve() != copied.resolve():
+        shutil.copyfile(config_path, copied)
+
+    from slogate.services.snapshot import run_snapshot
+
+    outcome = run_snapshot(
+        loaded,
+        [written.events_dir],
+        since=scenario.start,
+        until=scenario.end,
+        out_dir=out / "evidence" / "snapshots",
+    )
+    _print_summary(outcome.document, week.stats, written.events_dir, outcome, copied)
+
+
+def format_value(slo: dict[str, Any]) -> str:
+    """A human reading of an SLO value in its unit."""
+    value = slo.get("value")
+    unit = (slo.get("target") or {}).get("unit")
+    if slo.get("kind") == "monitor":
+        counts = slo.get("counts") or {}
+        return " · ".join(f"{k.removeprefix('socket_')} {v}" for k, v in counts.items()) or "—"
+    if value is None:
+        return "no data"
+    if unit == "ratio" or slo.get("kind") in ("ratio", "rate", "distinct_ratio"):
+        return f"{value * 100:.3f} %"
+    if unit == "ms":
+        return f"{value:,.0f} ms"
+    if unit == "mb":
+        return f"{value:,.1f} MB"
+    return f"{value:g}"
+
+
+def format_target(target: dict[str, Any] | None) -> str:
+    if not target:
+        return "monitor"
+    value, unit = target["value"], target.get("unit")
+    if unit == "ratio":
+        shown = f"{value * 100:g} %"
+    elif unit in ("ms", "mb"):
+        shown = f"{value:g} {unit.upper() if unit == 'mb' else unit}"
+    else:
+        shown = f"{value:g}"
+    return f"{target['op']} {shown}"
+
+
+def _print_summary(
+    doc: dict[str, Any], stats: dict[str, int], events_dir: Path, outcome: Any, config: Path
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    # Piped output (CI logs, tests) gets a table wide enough for the SLO ids.
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    table = Table(title=f"SLO snapshot of the demo week ({doc.get('date', '')})")
+    for column in ("SLO", "pillar", "status", "value", "target", "met"):
+        table.add_column(column, justify="right" if column in ("value", "target") else "left")
+    marks = {True: "[green]yes[/]", False: "[red]no[/]", None: "—"}
+    for slo in doc.get("slos", []):
+        table.add_row(
+            slo["id"],
+            slo.get("pillar", ""),
+            slo.get("status", ""),
+            format_value(slo),
+            format_target(slo.get("target")),
+            marks.get(slo.get("met"), "—"),
+        )
+    console.print(table)
+    classes = doc.get("classification", {})
+    console.print(
+        "classification: " + ", ".join(f"{count} {name}" for name, count in classes.items())
+    )
+    inputs = doc.get("inputs", {})
+    rejected = inputs.get("rejected") or {}
+    console.print(
+        f"inputs: {inputs.get('files', '?')} files, {inputs.get('lines', '?')} lines, "
+        f"{inputs.get('events', '?')} events, {inputs.get('duplicates', 0)} duplicates, "
+        f"{sum(rejected.values())} rejected "
+        + (f"({', '.join(f'{k} {v}' for k, v in sorted(rejected.items()))})" if rejected else "")
+    )
+    console.print(
+        f"generated {stats['sessions']} sessions, {stats['events']} events into {events_dir}"
+    )
+    console.print(f"config:   {config}")
+    console.print(f"snapshot: {outcome.json_path}")
+    if outcome.md_path is not None:
+        console.print(f"          {outcome.md_path}")

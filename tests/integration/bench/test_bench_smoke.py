@@ -1,0 +1,49 @@
+"""The benchmark scripts run end to end on tiny sizes and print their ratios.
+
+No timing assertions (timing goals live in bench/ and docs/benchmarks.md); the
+checks are that every measured command succeeds and that the naive peer, slogate
+on JSONL and slogate on Parquet compute the same values.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _run(script: str, *args: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_snapshot_bench_quick(tmp_path: Path) -> None:
+    out = _run("snapshot.py", "--quick", "--sizes", "2k,4k", "--workdir", str(tmp_path))
+    assert "| 4k | naive |" in out and "| 4k | floor |" in out
+    assert "| 4k | jsonl |" in out and "| 4k | parquet |" in out
+    for goal in ("naive / slogate at 4k", "slogate / floor at 4k", "time 4k / time 2k",
+                 "JSONL / Parquet at 4k", "slogate peak RSS at 4k"):  # fmt: skip
+        assert goal in out
+    assert "FAILED" not in out, out
+    assert "MISMATCH" not in out, out
+    assert "values: identical across slogate JSONL / slogate Parquet / naive peer" in out
+
+
+def test_window_bench_quick(tmp_path: Path) -> None:
+    out = _run("window.py", "--quick", "--per-day", "2k", "--workdir", str(tmp_path))
+    assert "| snapshot |" in out and "| per_day |" in out
+    assert "FAILED" not in out, out
+    assert "per-day snapshots / window" in out or "SKIPPED window" in out
