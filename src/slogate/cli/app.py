@@ -70,11 +70,12 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         print("slogate: aborted", file=sys.stderr)
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:
+        # Usage errors (unknown command, bad option value). Typer vendors its own
+        # copy of click, so match click's exception shape rather than its class.
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
         raise
     sys.exit(rc if isinstance(rc, int) else 0)
