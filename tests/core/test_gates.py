@@ -173,6 +173,12 @@ def test_window_and_budget() -> None:
     burn = _window("complete", budgets={"pillars": {"hydra": {"burned_fraction": 0.3}}})
     result = evaluate_gate(gate(b), ev(windows=(burn,)))
     assert result.status is GateStatus.FAIL and "hydra" in result.checks[0].reason
+    # A window that failed on SLOs ran all its days: its budget burn is final, not pending.
+    assert evaluate_gate(gate(b), ev(windows=(_window("failed"),))).status is GateStatus.PASS
+    assert (
+        evaluate_gate(gate(b), ev(windows=(_window("in_progress", days_completed=3),))).status
+        is GateStatus.IN_PROGRESS
+    )
 
 
 def test_drill_within_window() -> None:

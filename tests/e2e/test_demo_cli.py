@@ -55,7 +55,7 @@ def test_demo_writes_the_week_and_the_snapshot(demo_run) -> None:
         assert (part / "relay-000001.jsonl").stat().st_size > 0
         assert (part / "app-000001.log").stat().st_size > 0
     assert (out / "slogate.yaml").read_text() == EXAMPLE_CONFIG.read_text()
-    snapshots = sorted((out / "evidence" / "snapshots").glob("slo_snapshot_*.json"))
+    snapshots = sorted((out / "snapshot").glob("slo_snapshot_*.json"))
     assert len(snapshots) == 1 and snapshots[0].with_suffix(".md").exists()
     assert snapshots[0].name in proc.stdout
     doc = json.loads(snapshots[0].read_text())
@@ -110,7 +110,7 @@ def test_demo_outage_shows_in_the_snapshot(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
-    doc = json.loads(next((out / "evidence" / "snapshots").glob("*.json")).read_text())
+    doc = json.loads(next((out / "snapshot").glob("*.json")).read_text())
     video = {s["id"]: s for s in doc["slos"]}["streaming_video_init_success"]
     assert 0.4 < video["value"] < 0.6 and video["met"] is False
     bad = subprocess.run(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +39,14 @@ def example_config_path() -> Path:
     raise UsageError("cannot find the example configuration; pass --config FILE")
 
 
+#: The seed team's packet of 2026-02-19 said the validation window could start:
+#: the demo's week is that window, so its output is the same on any day.
+DEFAULT_START = date(2026, 2, 19)
+
+
 def _parse_start(text: str | None, days: int, today: date) -> datetime:
     if text is None:
-        first = today - timedelta(days=days)
+        first = DEFAULT_START
     else:
         try:
             first = date.fromisoformat(text)
@@ -55,7 +60,9 @@ def demo(
     seed: int = typer.Option(7, "--seed", help="Random seed (same seed, same events)."),
     days: int = typer.Option(7, "--days", min=1, max=62, help="Number of days to generate."),
     start: str | None = typer.Option(
-        None, "--start", help="First day (YYYY-MM-DD, UTC); default: the DAYS days before today."
+        None,
+        "--start",
+        help="First day (YYYY-MM-DD, UTC); default 2026-02-19, the seed team's window.",
     ),
     sessions: int = typer.Option(300, "--sessions-per-day", min=1, help="Weekday sessions."),
     config: Path | None = typer.Option(
@@ -67,6 +74,16 @@ def demo(
         help="Inject an outage: START/DURATION/ERROR_RATE/TARGETS[/LATENCY_FACTOR], e.g. "
         "2026-02-05T14:00/2h/0.2/streaming_video_init_success (repeatable).",
     ),
+    story: bool = typer.Option(
+        True,
+        "--story/--snapshot-only",
+        help="Run the whole story (window, evidence, gates, score, packet) after the snapshot.",
+    ),
+    serve: bool = typer.Option(
+        False, "--serve", help="Then serve the dashboard and ingest over the demo's data."
+    ),
+    host: str = typer.Option("127.0.0.1", "--host", help="With --serve: address."),
+    port: int = typer.Option(8080, "--port", min=0, max=65535, help="With --serve: port."),
 ) -> None:
     """Generate a realistic synthetic week of events for the example, then snapshot it."""
     from slogate.config import load_config
@@ -98,9 +115,79 @@ def demo(
         [written.events_dir],
         since=scenario.start,
         until=scenario.end,
-        out_dir=out / "evidence" / "snapshots",
+        # The whole week's snapshot; the window writes each day's into evidence/,
+        # and the last day's would otherwise carry the same file name.
+        out_dir=out / "snapshot",
     )
     _print_summary(outcome.document, week.stats, written.events_dir, outcome, copied)
+    evidence_dir = out / "evidence"
+    if story:
+        from slogate.services.demo import example_evidence_dir, run_story
+
+        told = run_story(
+            loaded,
+            written.events_dir,
+            start=first.date(),
+            days=days,
+            evidence_dir=evidence_dir,
+            example_evidence=example_evidence_dir(config_path),
+        )
+        _print_story(told)
+    if serve:
+        _serve(copied, out, evidence_dir, host, port)
+
+
+def _print_story(told: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    window = told.window
+    severities: dict[int, int] = {}
+    for incident in window.get("incidents", []):
+        severities[incident["severity"]] = severities.get(incident["severity"], 0) + 1
+    worst = window.get("budgets", {}).get("pillars", {})
+    burn = ", ".join(
+        f"{pillar} {info['burned_fraction'] * 100:.0f} %"
+        for pillar, info in sorted(worst.items())
+        if info.get("burned_fraction") is not None
+    )
+    console.print(
+        f"window {window.get('start')} +{window.get('days')} days: {window.get('status')}; "
+        + (", ".join(f"{n} Sev-{s}" for s, n in sorted(severities.items())) or "no incidents")
+        + (f"; budget burned: {burn}" if burn else "")
+    )
+    packet = told.packet
+    gates = Table(title=f"Gates as of {told.as_of}")
+    for column in ("gate", "status", "evidence"):
+        gates.add_column(column)
+    for gate in packet.get("gates", []):
+        gates.add_row(gate.get("id", ""), gate.get("status", ""), gate.get("summary", ""))
+    console.print(gates)
+    rubric = packet.get("rubric", {})
+    decision = packet.get("decision", {})
+    console.print(
+        f"score: {rubric.get('total')} (threshold {rubric.get('threshold', {}).get('min_total')})"
+    )
+    console.print(f"decision: [bold]{decision.get('verdict')}[/]")
+    for blocker in decision.get("blockers", []):
+        console.print(f"  - {blocker}")
+    for fmt, path in sorted(told.packet_paths.items()):
+        console.print(f"packet ({fmt}): {path}")
+
+
+def _serve(config: Path, data: Path, evidence: Path, host: str, port: int) -> None:
+    """The dashboard over the demo's data; blocks until interrupted."""
+    import uvicorn
+
+    from slogate.cli.ingest_cmds import build_app
+
+    asgi = build_app(
+        config, data, instance="demo", fsync=True, floor_endpoint=False, evidence=evidence
+    )
+    typer.echo(f"dashboard: http://{host}:{port}/", err=False)
+    sys.stdout.flush()
+    uvicorn.run(asgi, host=host, port=port, log_level="warning", lifespan="on")
 
 
 def format_value(slo: dict[str, Any]) -> str:

@@ -418,7 +418,11 @@ def check_budget(spec: CheckSpec, ev: EvidenceSet) -> CheckResult:
         return _result(
             spec, GateStatus.FAIL, f"budget burn over {_pct(limit)}: {worst}", [got.path]
         )
-    if doc.get("status") != "complete":
+    # A failed window ran all its days too (it failed on SLOs): its budget burn is final.
+    finished = doc.get("status") in ("complete", "failed") or (
+        doc.get("days") is not None and doc.get("days_completed") == doc.get("days")
+    )
+    if not finished:
         return _result(
             spec,
             GateStatus.IN_PROGRESS,
