@@ -13,7 +13,8 @@ from slogate.config import load_config
 from slogate.core.gates import GateStatus
 from slogate.core.rubric import history
 from slogate.errors import SlogateError, UsageError
-from slogate.evidence.records import atomic_write, dump_json
+from slogate.evidence.records import dump_json
+from slogate.fileio import atomic_write
 
 flake_app = typer.Typer(help="Flake-rate evidence: run a test command N times, or import runs.")
 drill_app = typer.Typer(help="Rollback drills: run one in a temporary git worktree, or record one.")

@@ -173,7 +173,7 @@ def _write_or_print(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=not text.endswith("\n"))
         return
-    from slogate.services.window import atomic_write
+    from slogate.fileio import atomic_write
 
     atomic_write(output, text)
     typer.echo(f"wrote {output}", err=True)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from slogate.core.evidence import DrillJournal, DrillStep
 from slogate.errors import EvidenceError, UsageError
-from slogate.evidence.records import atomic_write, drill_to_dict, dump_json
+from slogate.evidence.records import drill_to_dict, dump_json
+from slogate.fileio import atomic_write
 
 _GIT_ID = ["-c", "user.name=slogate drill", "-c", "user.email=drill@slogate.invalid"]
 

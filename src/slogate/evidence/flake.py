@@ -18,7 +18,8 @@ from pathlib import Path
 from slogate.core.evidence import FlakeRecord, FlakeRun, TestRun
 from slogate.errors import EvidenceError, UsageError
 from slogate.evidence.junit import parse_junit
-from slogate.evidence.records import atomic_write, dump_json, flake_to_dict
+from slogate.evidence.records import dump_json, flake_to_dict
+from slogate.fileio import atomic_write
 
 
 def git_commit(cwd: Path) -> str | None:

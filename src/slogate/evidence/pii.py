@@ -17,7 +17,8 @@ from typing import Any
 
 from slogate.core.catalog import Catalog
 from slogate.errors import InputError
-from slogate.evidence.records import atomic_write, dump_json
+from slogate.evidence.records import dump_json
+from slogate.fileio import atomic_write
 
 _MAX_FINDINGS = 100
 

@@ -1,4 +1,4 @@
-"""JSON/YAML forms of evidence records, and atomic writes.
+"""JSON/YAML forms of evidence records (atomic writes: `slogate.fileio`).
 
 Every evidence file is a dated document that diffs well in git; these functions
 are the only place that knows its keys.
@@ -7,8 +7,6 @@ are the only place that knows its keys.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -27,23 +25,6 @@ from slogate.core.evidence import (
 )
 from slogate.core.rubric import Rubric, Scorecard, scorecard_problems
 from slogate.errors import EvidenceError
-
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write to a temporary file in the same directory, then rename: a reader (or
-    a crash) never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode() if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def dump_json(doc: Mapping[str, Any]) -> str:

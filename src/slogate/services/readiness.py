@@ -25,7 +25,8 @@ from slogate.core.packet import ReadinessPacket, build_packet
 from slogate.core.rubric import Scorecard, Suggestion, suggest
 from slogate.errors import EvidenceError, UsageError
 from slogate.evidence.loader import LoadedEvidence, load_evidence, previous_packets
-from slogate.evidence.records import atomic_write, dump_json
+from slogate.evidence.records import dump_json
+from slogate.fileio import atomic_write
 
 _STATUS_TO_PREREQ = {
     GateStatus.PASS: "done",

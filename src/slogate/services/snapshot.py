@@ -9,8 +9,6 @@ atomically.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +21,7 @@ from slogate.core.slo import classify
 from slogate.core.snapshot import build_snapshot, snapshot_filename
 from slogate.engine import open_events, slo_fields
 from slogate.engine.table import EngineName
+from slogate.fileio import atomic_write
 from slogate.report.snapshot import render_snapshot_markdown
 
 DEFAULT_OUT = Path("evidence/snapshots")
@@ -40,21 +39,6 @@ def snapshot_day(until: datetime | None, now: datetime) -> date:
     if until is not None:
         return (until.astimezone(UTC) - timedelta(microseconds=1)).date()
     return now.astimezone(UTC).date()
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename (no torn files)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def snapshot_json(document: dict[str, Any]) -> str:
@@ -117,6 +101,6 @@ def run_snapshot(
         return SnapshotOutcome(document, None, None)
     json_path = out_dir / snapshot_filename(day, "json")
     md_path = out_dir / snapshot_filename(day, "md")
-    write_atomic(json_path, snapshot_json(document))
-    write_atomic(md_path, render_snapshot_markdown(document))
+    atomic_write(json_path, snapshot_json(document))
+    atomic_write(md_path, render_snapshot_markdown(document))
     return SnapshotOutcome(document, json_path, md_path)

@@ -11,8 +11,6 @@ criteria; this module only fetches, writes and stamps provenance.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -34,6 +32,7 @@ from slogate.core.sli import (
 from slogate.core.slo import SLO, Measurability, SLIKind, classify
 from slogate.core.window import WindowReport, WindowSpan, build_window
 from slogate.errors import UsageError
+from slogate.fileio import atomic_write
 from slogate.report.window import render_window_markdown
 
 DAY = timedelta(days=1)
@@ -56,21 +55,6 @@ class WindowOutcome:
     json_path: Path | None
     md_path: Path | None
     snapshot_paths: list[Path]
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename (never half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _stamp(d: date) -> str:
