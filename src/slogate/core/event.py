@@ -198,6 +198,21 @@ _CLIENT_CANONICAL: dict[str, tuple[type, ...]] = {
     "client_ts": (str, int, float),
 }
 
+#: Keys of the body that never reach the output as they are.
+_SKIPPED_KEYS: frozenset[str] = SERVER_SET_FIELDS | {"event", "client_ts"}
+
+#: Exact types that satisfy each field type: parsed JSON holds only these, so one
+#: set lookup settles the common case; anything else (subclasses, bools among
+#: numbers) is judged by `type_matches`.
+_EXACT_TYPES: dict[FieldType, frozenset[type]] = {
+    FieldType.STRING: frozenset({str}),
+    FieldType.BOOLEAN: frozenset({bool}),
+    FieldType.INTEGER: frozenset({int}),
+    FieldType.NUMBER: frozenset({int, float}),
+    FieldType.OBJECT: frozenset({dict}),
+    FieldType.ARRAY: frozenset({list}),
+}
+
 
 def normalize_client_event(
     raw: Any,
@@ -245,8 +260,9 @@ def normalize_client_event(
         "v": limits.schema_version,
     }
     extra: dict[str, Any] = {}
+    declared = spec.fields if spec is not None else None
     for key, value in raw.items():
-        if key == "event" or key in SERVER_SET_FIELDS or key == "client_ts":
+        if key in _SKIPPED_KEYS:
             continue
         allowed = _CLIENT_CANONICAL.get(key)
         if allowed is not None:
@@ -259,11 +275,16 @@ def normalize_client_event(
                 value = value[: limits.session_id_max_length]
             out[key] = value
             continue
-        expected = spec.fields.get(key) if spec is not None else None
-        if expected is not None and not type_matches(value, expected):
-            if limits.wrong_types == "reject":
-                return Rejection("wrong_type", key)
-            flags.append(f"wrong_type:{key}")
+        if declared:
+            expected = declared.get(key)
+            if (
+                expected is not None
+                and type(value) not in _EXACT_TYPES[expected]
+                and not type_matches(value, expected)
+            ):
+                if limits.wrong_types == "reject":
+                    return Rejection("wrong_type", key)
+                flags.append(f"wrong_type:{key}")
         extra[key] = value
     if auth.user_id is not None:
         out["user_id"] = auth.user_id

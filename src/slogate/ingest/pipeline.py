@@ -36,6 +36,35 @@ _ID_FIELDS = ("event_id", "session_id")
 _TIME_FIELDS = ("client_ts", "sent_at")
 
 
+#: Verdicts of the shape checks below for recent strings: a batch repeats its
+#: session id and its send times, so most checks are one dict lookup. Bounded.
+_SHAPE_CACHE_MAX = 4096
+_uuid_shaped: dict[str, bool] = {}
+_time_shaped: dict[str, bool] = {}
+
+
+def _is_uuid(value: str) -> bool:
+    verdict = _uuid_shaped.get(value)
+    if verdict is None:
+        verdict = len(value) == 36 and _UUID.fullmatch(value) is not None
+        if len(value) <= 64:  # bounded entries
+            if len(_uuid_shaped) >= _SHAPE_CACHE_MAX:
+                _uuid_shaped.clear()
+            _uuid_shaped[value] = verdict
+    return verdict
+
+
+def _is_iso_time(value: str) -> bool:
+    verdict = _time_shaped.get(value)
+    if verdict is None:
+        verdict = _ISO_TIME.fullmatch(value) is not None
+        if len(value) <= 64:
+            if len(_time_shaped) >= _SHAPE_CACHE_MAX:
+                _time_shaped.clear()
+            _time_shaped[value] = verdict
+    return verdict
+
+
 def split_protected(
     fields: dict[str, Any], catalog: Catalog
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -51,14 +80,14 @@ def split_protected(
         kept["event"] = name
     for key in _ID_FIELDS:
         value = fields.get(key)
-        if type(value) is str and len(value) == 36 and _UUID.fullmatch(value):
+        if type(value) is str and _is_uuid(value):
             kept[key] = value
     for key in _TIME_FIELDS:
         value = fields.get(key)
         if value is None:
             continue
         kind = type(value)
-        if kind is int or kind is float or (kind is str and _ISO_TIME.fullmatch(value)):
+        if kind is int or kind is float or (kind is str and _is_iso_time(value)):
             kept[key] = value
     rest = {k: v for k, v in fields.items() if k not in kept}
     return kept, rest

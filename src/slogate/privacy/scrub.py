@@ -452,7 +452,23 @@ def _decode(text: str) -> str:
 _UUID = re.compile(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 
 
+#: Short strings repeat (event names, enum values, browser names, error messages):
+#: their scrub result is cached. `scrub_text` is a pure function of its argument,
+#: so a cached answer is byte-identical; length and entry bounds cap the memory
+#: (at most about 8192 * 256 characters, twice).
+_CACHE_MAX_CHARS = 256
+_CACHE_ENTRIES = 8192
+
+
 def scrub_text(text: str) -> str:
+    """Replace every kind of PII inside `text` with a typed placeholder (see
+    `_scrub_text`); short strings are answered from a bounded LRU cache."""
+    if type(text) is str and len(text) <= _CACHE_MAX_CHARS:
+        return _scrub_text_cached(text)
+    return _scrub_text(text)
+
+
+def _scrub_text(text: str) -> str:
     """Replace every kind of PII inside `text` with a typed placeholder.
 
     UUIDs are identifiers (event_id, session_id), never PII, yet a random one
@@ -472,6 +488,11 @@ def scrub_text(text: str) -> str:
         parts.append(_scrub_segment(text[pos:]))
         return "".join(parts)
     return _scrub_segment(text)
+
+
+@functools.lru_cache(maxsize=_CACHE_ENTRIES)
+def _scrub_text_cached(text: str) -> str:
+    return _scrub_text(text)
 
 
 def _without_lone_surrogates(text: str) -> str:
@@ -557,6 +578,10 @@ class _Dirty(Exception):
 
 _SMALL_INT = 10**12  # below 13 digits no int can be a card number
 
+#: Strings (up to `_CACHE_MAX_CHARS`) that passed the fast path's blob check.
+_KNOWN_CLEAN: set[str] = set()
+_KNOWN_CLEAN_MAX = 16384
+
 
 def _fast_copy(value: Any, strings: list[str], depth: int) -> Any:
     """Copy `value` collecting its strings; give up on anything the scrubber would change
@@ -608,13 +633,27 @@ def scrub_event(event: Mapping[str, Any]) -> dict[str, Any]:
     Fast path: most events are clean, so all their strings are joined with NUL
     (no rule matches across it: it is neither a word nor an address character
     that a rule needs) and checked with one RE2 set match.
+
+    Strings already seen clean in such a blob (keys, event names, enum values) are
+    remembered in a bounded set and left out of the next blob: a match never spans
+    the NUL, so a string that was clean in one blob is clean in any other, and an
+    event made only of known-clean strings needs no RE2 call at all.
     """
     strings: list[str] = []
     try:
         copy = _fast_copy(event, strings, 0)
     except _Dirty:
         return _scrub_mapping(event, 0)
-    blob = "\x00".join(strings)
+    known = _KNOWN_CLEAN
+    fresh = [s for s in strings if s not in known]
+    if not fresh:
+        return copy  # type: ignore[no-any-return]
+    blob = "\x00".join(fresh)
     if not _rule_hits(blob) and not _needs_decoding(blob):
+        if len(known) + len(fresh) > _KNOWN_CLEAN_MAX:
+            known.clear()  # bounded: start over rather than grow
+        for s in fresh:
+            if len(s) <= _CACHE_MAX_CHARS:
+                known.add(s)
         return copy  # type: ignore[no-any-return]
     return _scrub_mapping(event, 0)
