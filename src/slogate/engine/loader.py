@@ -417,10 +417,65 @@ class Loader:
             cond.append(f"ts_us < {int(self.until_us)}")
         return " AND ".join(cond)
 
+    def _json_lines_select(self, files: Sequence[InputFile]) -> str:
+        """ok, name, ts_us, the raw text columns and src of pure JSON-lines files,
+        read by DuckDB's JSON reader with every wanted key declared as text.
+
+        The reader parses each line straight into columns, which costs about a
+        quarter less CPU than reading lines as text and extracting from them; it
+        matches keys case-sensitively and renders values as `json_extract_string`
+        does (tested). It raises on anything else (a text prefix, a line that is
+        not an object, a duplicate key, bad UTF-8), and the caller falls back."""
+        keys = list(
+            dict.fromkeys(["event", "name", "type", "ts", "timestamp", "time", *self.layout.raw])
+        )
+        spec = "{" + ", ".join(f"{_q(k)}: 'VARCHAR'" for k in keys) + "}"
+        ids = (
+            "["
+            + ", ".join(str(self._file_ids.setdefault(f.path, len(self._file_ids))) for f in files)
+            + "]"
+        )
+        src = f"CAST({ids}[list_position({_path_list(files)}, filename)] AS UINTEGER)"
+        name = "coalesce(nullif(\"event\", ''), nullif(\"name\", ''), nullif(\"type\", ''))"
+        text = [f"{_ident(f)} AS {_ident(col)}" for f, col in self.layout.raw.items()]
+        read = (
+            f"read_json({_path_list(files)}, format='newline_delimited', columns={spec}, "
+            "filename=true)"
+        )
+        return (
+            f"SELECT true AS ok, {name} AS name, {_ts_from_text('r')} AS ts_us, "
+            f'{", ".join(text)}, src FROM (SELECT *, coalesce("ts", "timestamp", "time") AS r, '
+            f"{src} AS src FROM {read})"
+        )
+
+    def _json_reader_fits(self) -> bool:
+        """DuckDB names columns case-insensitively: keys that differ only in case,
+        or one called like the reader's `filename` column, need the text path."""
+        keys = {"event", "name", "type", "ts", "timestamp", "time", *self.layout.raw}
+        folded = {k.lower() for k in keys}
+        return len(folded) == len(keys) and "filename" not in folded
+
     def _lines(self, files: Sequence[InputFile]) -> None:
-        """Fast path: extract without validating (one JSON parse per line). A
-        malformed line makes DuckDB raise; the insert is atomic, so nothing was
-        added and the validating form runs instead."""
+        """Three tiers, fastest first, each an atomic insert (a failure adds
+        nothing): DuckDB's JSON reader (pure JSON lines), then lines as text with
+        one unvalidated extraction per line (a malformed line makes DuckDB
+        raise), then the validating form that counts every bad line."""
+        if self._json_reader_fits():
+            try:
+                self.con.execute(
+                    f"INSERT INTO {self.table} SELECT {self._select_stored()} "
+                    f"FROM ({self._finish(self._json_lines_select(files))})"
+                )
+                self._bodies.append(
+                    (lambda fs: self._finish(self._json_lines_select(fs)), list(files))
+                )
+                return
+            except duckdb.OutOfMemoryException:
+                raise
+            except duckdb.Error:
+                # Not pure JSON lines (or unreadable): the text tiers decide,
+                # counting bad lines or naming the file.
+                pass
 
         def fast(fs: Sequence[InputFile]) -> str:
             return self._finish(self._from_json(self._lines_source(fs), validate=False))
