@@ -8,7 +8,17 @@ processes, medians over --repeats:
 Goals (issue 3): window <= 1.5x one snapshot, and >= 5x faster than per_day.
 If `slogate window` does not exist yet, that part is skipped with a message.
 
-    python bench/window.py            # 7 x 1M, 3 repeats
+The same files are timed in two layouts (`--layout`):
+  partitioned  `events/date=YYYY-MM-DD/*.jsonl`, the store's layout: a per-day
+               snapshot prunes to its own day's files, so the seven runs read
+               the data once in total, like the window;
+  logs         the same files as a flat folder of rotated logs
+               (`logs/app-0001.jsonl`, ...; symbolic links, no copy), the layout
+               of the seed's production logs: no path says which day a file
+               holds, so every per-day run reads all of them.
+The whole-window and one-snapshot runs read every file in both layouts.
+
+    python bench/window.py            # 7 x 1M, 3 repeats, both layouts
     python bench/window.py --quick    # 7 x 10k, 1 repeat
 """
 
@@ -16,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 from datetime import timedelta
@@ -38,6 +49,18 @@ from common import (
 )
 
 DAYS = 7
+LAYOUTS = ("partitioned", "logs")
+
+
+def flat_logs(events: Path, logs: Path) -> Path:
+    """`logs/app-NNNN.jsonl` links to the partitioned files, in time order."""
+    files = sorted(events.rglob("*.jsonl"))
+    if logs.exists():
+        shutil.rmtree(logs)
+    logs.mkdir(parents=True)
+    for i, f in enumerate(files, start=1):
+        (logs / f"app-{i:04d}.jsonl").symlink_to(f.resolve())
+    return logs
 
 
 def window_available() -> bool:
@@ -55,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "data")
     parser.add_argument("--config", type=Path, default=EXAMPLE_CONFIG)
     parser.add_argument("--json-out", type=Path)
+    parser.add_argument("--layout", choices=("both", *LAYOUTS), default="both")
     args = parser.parse_args(argv)
     if args.quick:
         args.per_day, args.repeats = args.per_day or "10k", 1
@@ -71,49 +95,62 @@ def main(argv: list[str] | None = None) -> int:
     exe = slogate_exe()
     measured: dict[str, Measured] = {}
 
-    snap = [exe, "snapshot", "--config", cfg, "--input", str(events), "--out", str(out / "snap")]
-    measured["snapshot"] = measure("snapshot", snap, args.repeats, stderr=out / "snapshot.err")
+    layouts = LAYOUTS if args.layout == "both" else (args.layout,)
+    inputs = {"partitioned": events}
+    if "logs" in layouts:
+        inputs["logs"] = flat_logs(events, base / "logs")
 
-    per = Measured("per_day")
-    for _ in range(args.repeats):
-        total, peak, code = 0.0, 0.0, 0
-        for d in range(DAYS):
-            day = BENCH_START + timedelta(days=d)
-            cmd = [*snap, "--since", f"{day.isoformat()}T00:00:00Z",
-                   "--until", f"{(day + timedelta(days=1)).isoformat()}T00:00:00Z"]  # fmt: skip
-            run = run_child(cmd, stderr=out / "per_day.err")
-            total, peak, code = (
-                total + run.seconds,
-                max(peak, run.peak_rss_mb),
-                code or run.returncode,
-            )
-        per.runs.append(Run(total, peak, code))
-    measured["per_day"] = per
+    def snap_cmd(src: Path) -> list[str]:
+        return [exe, "snapshot", "--config", cfg, "--input", str(src), "--out", str(out / "snap")]
 
+    measured["snapshot"] = measure(
+        "snapshot", snap_cmd(events), args.repeats, stderr=out / "snapshot.err"
+    )
     skipped = None
-    if window_available():
-        cmd = [exe, "window", "--config", cfg, "--input", str(events),
-               "--start", BENCH_START.isoformat(), "--days", str(DAYS),
-               "--out", str(out / "window")]  # fmt: skip
-        measured["window"] = measure("window", cmd, args.repeats, stderr=out / "window.err")
-    else:
+    if not window_available():
         skipped = "SKIPPED window: `slogate window` does not exist yet (issue 3 not merged)"
         print(skipped)
+    for lay in layouts:
+        src = inputs[lay]
+        per = Measured(f"per_day[{lay}]")
+        for _ in range(args.repeats):
+            total, peak, code = 0.0, 0.0, 0
+            for d in range(DAYS):
+                day = BENCH_START + timedelta(days=d)
+                cmd = [*snap_cmd(src), "--since", f"{day.isoformat()}T00:00:00Z",
+                       "--until", f"{(day + timedelta(days=1)).isoformat()}T00:00:00Z"]  # fmt: skip
+                run = run_child(cmd, stderr=out / "per_day.err")
+                total, peak, code = (
+                    total + run.seconds,
+                    max(peak, run.peak_rss_mb),
+                    code or run.returncode,
+                )
+            per.runs.append(Run(total, peak, code))
+        measured[per.name] = per
+        if skipped is None:
+            cmd = [exe, "window", "--config", cfg, "--input", str(src),
+                   "--start", BENCH_START.isoformat(), "--days", str(DAYS),
+                   "--out", str(out / "window")]  # fmt: skip
+            name = f"window[{lay}]"
+            measured[name] = measure(name, cmd, args.repeats, stderr=out / "window.err")
 
     for name, m in measured.items():
         state = "ok" if m.ok else f"FAILED (see {out / f'{name}.err'})"
         print(f"  {name:9} median {m.median:8.2f} s  peak {m.peak_rss_mb:8.1f} MB  {state}")
 
     goals: list[dict[str, Any]] = []
-    win = measured.get("window")
-    if win is not None and win.ok and measured["snapshot"].ok and per.ok:
-        r1 = win.median / measured["snapshot"].median
+    one = measured["snapshot"]
+    for lay in layouts:
+        win, per = measured.get(f"window[{lay}]"), measured[f"per_day[{lay}]"]
+        if win is None or not (win.ok and one.ok and per.ok):
+            continue
+        r1 = win.median / one.median
         r2 = per.median / win.median
-        goals = [
-            {"goal": "window / one snapshot", "value": round(r1, 2), "target": "<= 1.5x",
-             "met": r1 <= 1.5},
-            {"goal": "per-day snapshots / window", "value": round(r2, 2), "target": ">= 5x",
-             "met": r2 >= 5.0},
+        goals += [
+            {"goal": f"window / one snapshot ({lay})", "value": round(r1, 2),
+             "target": "<= 1.5x", "met": r1 <= 1.5},
+            {"goal": f"per-day snapshots / window ({lay})", "value": round(r2, 2),
+             "target": ">= 5x", "met": r2 >= 5.0},
         ]  # fmt: skip
     rows = [
         [name, f"{m.median:.2f}", ", ".join(f"{r.seconds:.2f}" for r in m.runs),

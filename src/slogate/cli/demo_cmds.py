@@ -21,11 +21,12 @@ def register(app: typer.Typer) -> None:
 
 
 def example_config_path() -> Path:
-    """The example configuration: shipped in the package when installed, else the
-    checkout's `examples/readiness-demo/slogate.yaml`."""
+    """The example configuration, shipped in the package (`slogate/examples/`, of
+    which a checkout's `examples/readiness-demo` is a link), so that a wheel
+    install runs `slogate demo` with its evidence too; else a checkout's copy."""
     from importlib.resources import files
 
-    packaged = files("slogate").joinpath("examples", "slogate.yaml")
+    packaged = files("slogate").joinpath("examples", "readiness-demo", "slogate.yaml")
     if packaged.is_file():
         return Path(str(packaged))
     here = Path(__file__).resolve()

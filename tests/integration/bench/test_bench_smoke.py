@@ -44,6 +44,8 @@ def test_snapshot_bench_quick(tmp_path: Path) -> None:
 
 def test_window_bench_quick(tmp_path: Path) -> None:
     out = _run("window.py", "--quick", "--per-day", "2k", "--workdir", str(tmp_path))
-    assert "| snapshot |" in out and "| per_day |" in out
+    assert "| snapshot |" in out
+    for layout in ("partitioned", "logs"):
+        assert f"| per_day[{layout}] |" in out and f"| window[{layout}] |" in out
+        assert f"per-day snapshots / window ({layout})" in out
     assert "FAILED" not in out, out
-    assert "per-day snapshots / window" in out or "SKIPPED window" in out
