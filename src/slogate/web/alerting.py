@@ -12,16 +12,23 @@ window's error rate exceed `factor x allowed` and the long window holds at least
 `min_events` events. Budgets and bad/total counts come from `slogate.core.budget`.
 Windows cover the 5-minute buckets that start in `[now - L, now)`, so the
 current, partial bucket counts (fresh, at the price of a noisier short window).
+
+Which alerts are firing (and since when) is kept in `DIR/.slogate/alerts.json`
+when the server has a data folder, written atomically on every transition and
+read back at start: a restart neither pages again for an alert the receivers
+already have, nor forgets to send its resolution.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,10 +37,21 @@ from slogate.config.dashboard import WebhookModel
 from slogate.core.alerts import AlertPolicy, BurnWindow
 from slogate.core.budget import BudgetKind, allowed_bad_fraction, bad_and_total, budget_kind
 from slogate.core.slo import SLO
+from slogate.fileio import atomic_write
 from slogate.web.aggregates import SLOAggregates
 from slogate.web.ports import Clock
 
 log = logging.getLogger("slogate.web.alerting")
+
+
+#: Version of the alert state file; another version is ignored (start clean).
+STATE_VERSION = 1
+
+
+def alert_state_path(data_dir: Path) -> Path:
+    """Where a server with this data folder keeps its alert states (a hidden
+    folder: input discovery skips it, so a snapshot of DIR never reads it)."""
+    return data_dir / ".slogate" / "alerts.json"
 
 
 def has_budget(slo: SLO) -> bool:
@@ -147,6 +165,7 @@ class BurnRateAlerter:
         public_url: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         history: int = 200,
+        state_path: Path | None = None,
     ) -> None:
         self.aggregates = aggregates
         self.policy = policy
@@ -162,6 +181,60 @@ class BurnRateAlerter:
                 self._states[state.key] = state
         self.history: deque[AlertEvent] = deque(maxlen=history)
         self.last_evaluated: datetime | None = None
+        self.state_path = state_path
+
+    def restore(self) -> int:
+        """Mark the alerts the state file says were firing as firing again (same
+        `since`); returns how many. A missing, unreadable or foreign file means a
+        clean start, never a failed one; states of SLOs or severities no longer
+        configured are dropped."""
+        if self.state_path is None:
+            return 0
+        try:
+            doc = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return 0
+        except (OSError, ValueError) as exc:
+            log.warning("alert state %s unreadable (%s): starting clean", self.state_path, exc)
+            return 0
+        if not isinstance(doc, dict) or doc.get("version") != STATE_VERSION:
+            log.warning("alert state %s has another format: starting clean", self.state_path)
+            return 0
+        restored = dropped = 0
+        for row in doc.get("firing", []):
+            try:
+                key = (str(row["slo_id"]), str(row["severity"]))
+                since = datetime.fromisoformat(str(row["since"]))
+                windows = [str(w) for w in row.get("windows", [])]
+            except (KeyError, TypeError, ValueError):
+                dropped += 1
+                continue
+            state = self._states.get(key)
+            if state is None:
+                dropped += 1
+                continue
+            state.firing, state.since, state.windows = True, since, windows
+            restored += 1
+        if dropped:
+            log.info("alert state: %d entries for alerts no longer configured dropped", dropped)
+        return restored
+
+    def save(self) -> None:
+        """Write the firing alerts atomically (after each transition)."""
+        if self.state_path is None:
+            return
+        firing = [
+            {"slo_id": s.slo_id, "severity": s.severity, "since": _iso(s.since),
+             "windows": list(s.windows)}
+            for s in self._states.values()
+            if s.firing
+        ]  # fmt: skip
+        doc = {"version": STATE_VERSION, "firing": firing}
+        try:
+            self.state_path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.state_path, json.dumps(doc, indent=2) + "\n")
+        except OSError as exc:  # alerting goes on; only the restart memory is lost
+            log.warning("alert state %s not written: %s", self.state_path, exc)
 
     def _rate(self, slo: SLO, window_start: datetime, now: datetime) -> tuple[float | None, int]:
         result = self.aggregates.result(slo.id, window_start, now, now=now)
@@ -208,6 +281,8 @@ class BurnRateAlerter:
                 state.firing, state.since = False, None
         self.history.extend(transitions)
         self.last_evaluated = now
+        if transitions:
+            self.save()
         return transitions
 
     def _event(self, status: str, state: AlertState, now: datetime) -> AlertEvent:

@@ -47,7 +47,7 @@ from slogate.core.alerts import AlertPolicy
 from slogate.core.budget import BudgetPolicy
 from slogate.web import views
 from slogate.web.aggregates import SLOAggregates
-from slogate.web.alerting import BurnRateAlerter
+from slogate.web.alerting import BurnRateAlerter, alert_state_path
 from slogate.web.deadletters import DeadLetterReader
 from slogate.web.evidence import EvidenceReader, summarize_packet
 from slogate.web.ports import Clock, IngestStatus, IngestStatusProvider, KillSwitchPort
@@ -165,6 +165,9 @@ class Runtime:
     async def _alert_loop(self) -> None:
         assert self.rebuilt is not None
         await self.rebuilt.wait()
+        restored = await asyncio.to_thread(self.alerter.restore)
+        if restored:
+            log.info("%d firing alert(s) restored from the last run", restored)
         while True:
             try:
                 await self.alerter.run_once()
@@ -380,6 +383,7 @@ def create_dashboard_app(
         clock=clock,
         public_url=settings.public_url,
         transport=webhook_transport,
+        state_path=alert_state_path(data_dir) if data_dir is not None else None,
     )
     ctx = views.Context(
         slos=slos,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -181,3 +182,78 @@ def test_web_webhook_gives_up_after_retries(receiver) -> None:
     outcome = asyncio.run(run_dead())
     assert outcome["ok"] is False and outcome["attempts"] == 3
     assert outcome["error"].startswith("network error")
+
+
+def _page_alerter(agg: SLOAggregates, slos: list, path: Path) -> BurnRateAlerter:
+    return BurnRateAlerter(agg, slos, AlertPolicy(), clock=lambda: NOW, state_path=path)
+
+
+def test_web_firing_alerts_survive_a_restart_without_paging_again(tmp_path: Path) -> None:
+    slos = load_config(EXAMPLE_CONFIG).config.core_slos()
+    agg = SLOAggregates(slos)
+    agg.observe(_outage_events(NOW - timedelta(hours=3), NOW, NOW - timedelta(minutes=70)))
+    path = tmp_path / "data" / ".slogate" / "alerts.json"
+
+    first = _page_alerter(agg, slos, path)
+    fired = first.evaluate(NOW)
+    assert any(e.status == "firing" and e.slo_id == "hydra_preset_load_success" for e in fired)
+    since = {(s.slo_id, s.severity): s.since for s in first.active()}
+    assert path.is_file()
+
+    # A new process over the same aggregates: restored, nothing posted again.
+    second = _page_alerter(agg, slos, path)
+    assert second.restore() == len(since)
+    assert {(s.slo_id, s.severity): s.since for s in second.active()} == since
+    assert second.evaluate(NOW) == []
+
+    # A restart after the outage ended: the resolution is still sent.
+    later = NOW + timedelta(hours=80)
+    healthy = SLOAggregates(slos)
+    healthy.observe(
+        list(demo_events(later - timedelta(hours=3), later, per_minute=30, seed=6, error_rate=0.0))
+    )
+    third = BurnRateAlerter(healthy, slos, AlertPolicy(), clock=lambda: later, state_path=path)
+    assert third.restore() == len(since)
+    events = [e for e in third.evaluate(later) if (e.slo_id, e.severity) in since]
+    assert all(e.status == "resolved" for e in events)  # nothing restored is paged twice
+    resolved = {(e.slo_id, e.severity) for e in events}
+    still = {(s.slo_id, s.severity) for s in third.active()} & set(since)
+    assert ("hydra_preset_load_success", "page") in resolved
+    assert resolved | still == set(since) and not resolved & still
+    saved = json.loads(path.read_text())["firing"]
+    assert {(r["slo_id"], r["severity"]) for r in saved} == {
+        (s.slo_id, s.severity) for s in third.active()
+    }
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        '{"version": 99, "firing": []}',
+        '{"version": 1, "firing": [{"slo_id": "gone", "severity": "page", "since": "x"}]}',
+        '{"version": 1, "firing": [{"slo_id": "hydra_preset_load_success"}]}',
+    ],
+)
+def test_web_unreadable_or_stale_alert_state_means_a_clean_start(
+    tmp_path: Path, content: str
+) -> None:
+    slos = load_config(EXAMPLE_CONFIG).config.core_slos()
+    path = tmp_path / "alerts.json"
+    path.write_text(content)
+    alerter = _page_alerter(SLOAggregates(slos), slos, path)
+    assert alerter.restore() == 0
+    assert alerter.active() == []
+
+
+def test_web_dashboard_keeps_alert_state_under_the_data_folder(tmp_path: Path) -> None:
+    app = create_dashboard_app(
+        config=load_config(EXAMPLE_CONFIG),
+        evidence_dir=tmp_path / "evidence",
+        data_dir=tmp_path / "data",
+        clock=Clock(NOW),
+        rebuild_on_start=False,
+        run_alerts=False,
+    )
+    alerter = app.state.dashboard.alerter
+    assert alerter.state_path == tmp_path / "data" / ".slogate" / "alerts.json"
