@@ -55,12 +55,12 @@ def build_app(
 
 def _with_jobs(asgi: Any, loaded: Any, data: Path) -> Any:
     """Periodic compaction when `store.compaction.interval_minutes` is set."""
+    compaction = loaded.config.store.compaction
+    if compaction.interval_minutes is None:
+        return asgi  # compaction imports pyarrow (and its allocator threads): only when used
     from slogate.ingest.background import BackgroundJobs
     from slogate.store.compact import compact_periodically
 
-    compaction = loaded.config.store.compaction
-    if compaction.interval_minutes is None:
-        return asgi
     return BackgroundJobs(
         asgi,
         [

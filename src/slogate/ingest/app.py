@@ -158,6 +158,7 @@ def create_app(
         route: str, handler: Callable[[Request], Awaitable[Response]]
     ) -> Callable[[Request], Awaitable[Response]]:
         latency = metrics.latency.labels(route)
+        counters: dict[int, Any] = {}  # the requests counter's child per status code
 
         async def endpoint(request: Request) -> Response:
             started = time.perf_counter()
@@ -171,7 +172,11 @@ def create_app(
                     {"error": "internal_error", "detail": "unexpected server error"}, 500
                 )
             latency.observe(time.perf_counter() - started)
-            metrics.requests.labels(route, str(response.status_code)).inc()
+            counter = counters.get(response.status_code)
+            if counter is None:
+                counter = metrics.requests.labels(route, str(response.status_code))
+                counters[response.status_code] = counter
+            counter.inc()
             return response
 
         return endpoint
@@ -189,11 +194,24 @@ def create_app(
                 headers={"Retry-After": str(settings.retry_after_seconds)},
             )
 
+    #: client_ip answers by (peer, X-Forwarded-For): parsing addresses cost about
+    #: 20 µs a request. Bounded: emptied when full.
+    addresses: dict[tuple[str | None, str | None], str] = {}
+
+    def address_of(peer: str | None, forwarded_for: str | None) -> str:
+        found = addresses.get((peer, forwarded_for))
+        if found is None:
+            found = client_ip(peer, forwarded_for, trusted)
+            if len(addresses) >= 16384:
+                addresses.clear()
+            addresses[(peer, forwarded_for)] = found
+        return found
+
     async def identify_and_limit(request: Request, body_token: Any, cost: int) -> Any:
         token = bearer_token(request.headers.get("authorization"))
         auth = authenticate(token if token is not None else body_token, settings)
         peer = request.client.host if request.client else None
-        key = rate_key(auth, client_ip(peer, request.headers.get("x-forwarded-for"), trusted))
+        key = rate_key(auth, address_of(peer, request.headers.get("x-forwarded-for")))
         wait = await guards["limits"].check_request(key)
         if wait is None:
             wait = await guards["limits"].charge_events(key, cost)

@@ -9,6 +9,8 @@ import ipaddress
 import logging
 import math
 import time
+from array import array
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -185,6 +187,133 @@ def rate_key(auth: AuthContext, ip: str) -> str:
 # --- rate limits ------------------------------------------------------------------------
 
 
+class _Window:
+    """Hits of one key, oldest first: times and costs from `start` on, and their
+    total cost.
+
+    Arrays of machine numbers, not deques: a deque holds its items in 64-slot blocks
+    of about 530 bytes that it allocates outside Python's small-object allocator
+    and keeps one spare of once it has moved on from its first block, so 16 384
+    windows (8192 clients, two limits) grew the process by about 17 MB in one step,
+    some minutes in. Arrays hold no Python objects (nothing for the garbage
+    collector to track either); expired hits are skipped by moving `start`, and the
+    arrays are compacted once more than half is expired (amortised O(1))."""
+
+    __slots__ = ("costs", "count", "expiry", "start", "times")
+
+    def __init__(self, expiry: float) -> None:
+        self.times = array("d")
+        self.costs = array("q")
+        self.start = 0
+        self.count = 0
+        self.expiry = expiry
+
+    def expire(self, cutoff: float) -> None:
+        """Drop the hits older than `cutoff` (a hit at `cutoff` still counts)."""
+        times, i, n = self.times, self.start, len(self.times)
+        while i < n and times[i] < cutoff:
+            self.count -= self.costs[i]
+            i += 1
+        if i > 16 and 2 * i > n:
+            del self.times[:i], self.costs[:i]
+            i = 0
+        self.start = i
+
+    def newest(self) -> float | None:
+        return self.times[-1] if len(self.times) > self.start else None
+
+
+class WindowMemoryStorage(MemoryStorage):
+    """In-process moving windows that answer as `limits`' `MemoryStorage` does.
+
+    Why not that class itself: its expiry task walks every key and sends each one
+    through `asyncio.to_thread` (a thread-pool round trip per key, over and over),
+    and a hit of cost n stores n list entries. Under bench/ingest.py (8192 clients,
+    two limits each) that sweep alone took about 6 % of the event loop. Here a
+    key's hits are times and costs in arrays, expired from the old end when
+    the key is used; keys are kept in order of last use, and each hit drops a few
+    of the least recently used keys whose windows are empty, so memory follows the
+    clients of the last window and no task ever walks every key.
+
+    Same answers (`tests/integration/ingest/test_ingest_guards.py` runs both on the
+    same hits and clock): a hit of cost n is refused when the window already holds
+    more than `limit - n` (an entry counts while `time >= now - expiry`), and
+    `get_moving_window` gives the time of the oldest hit still in the window and
+    the number of hits in it. One degenerate case differs: a refusal with no hit
+    strictly inside the window (a cost over the whole limit, or hits exactly one
+    window old); limits then dates the window from an expired entry its sweep has
+    not removed yet, this storage from the oldest hit it still holds, or from now.
+    Only the moving-window strategy is served."""
+
+    #: Idle keys dropped at most per hit (amortised cleanup, no long stall).
+    SWEEP_PER_HIT = 4
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        # OrderedDict, not dict: taking the oldest key of a dict whose front keys were
+        # moved away scans their deleted slots; the linked list makes it O(1).
+        self._windows: OrderedDict[str, _Window] = OrderedDict()
+        self._clock = clock
+
+    async def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        return self.acquire(key, limit, expiry, amount)
+
+    def acquire(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        """`acquire_entry` without the coroutine (nothing here waits)."""
+        if amount > limit:
+            return False
+        now = self._clock()
+        self._sweep(now)
+        windows = self._windows
+        window = windows.get(key)
+        if window is None:
+            window = windows[key] = _Window(expiry)
+        else:
+            windows.move_to_end(key)  # now the most recently used
+        window.expire(now - expiry)
+        if window.count + amount > limit:
+            return False
+        window.times.append(now)
+        window.costs.append(amount)
+        window.count += amount
+        return True
+
+    def _sweep(self, now: float) -> None:
+        windows = self._windows
+        for _ in range(self.SWEEP_PER_HIT):
+            key = next(iter(windows), None)
+            if key is None:
+                return
+            newest = windows[key].newest()
+            if newest is not None and newest >= now - windows[key].expiry:
+                return  # the least recently used key still has hits in its window
+            del windows[key]
+
+    async def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
+        now = self._clock()
+        window = self._windows.get(key)
+        if window is None or window.newest() is None:
+            return now, 0
+        cutoff, start = now - expiry, window.start
+        hits = zip(window.times[start:], window.costs[start:], strict=True)
+        inside = [(t, n) for t, n in hits if t > cutoff]
+        if not inside:
+            return window.times[start], 0
+        return inside[0][0], sum(n for _, n in inside)
+
+    async def clear(self, key: str) -> None:
+        self._windows.pop(key, None)
+        await super().clear(key)
+
+    async def reset(self) -> int | None:
+        self._windows.clear()
+        return await super().reset()
+
+    def key_count(self) -> int:
+        """Keys held now (tests check that idle clients are let go)."""
+        return len(self._windows)
+
+
 class RateLimits:
     """Requests and events per minute per key, moving windows. When the shared
     storage (Redis) fails, the in-process storage takes over rather than letting
@@ -202,7 +331,8 @@ class RateLimits:
         self.events: RateLimitItem = RateLimitItemPerMinute(settings.events_per_minute)
         self._prefix = settings.redis_prefix
         self._shared = MovingWindowRateLimiter(storage) if storage is not None else None
-        self._local = MovingWindowRateLimiter(MemoryStorage())
+        self._local_storage = WindowMemoryStorage()
+        self._local = MovingWindowRateLimiter(self._local_storage)
         self._on_fallback = on_fallback
         self._wall = wall
 
@@ -217,6 +347,12 @@ class RateLimits:
 
     async def _hit(self, item: RateLimitItem, kind: str, key: str, cost: int) -> int | None:
         limiter = self._shared or self._local
+        if limiter is self._local:
+            # What `MovingWindowRateLimiter.hit` does, without its wrappers.
+            ok = self._local_storage.acquire(
+                item.key_for(self._prefix, kind, key), item.amount, item.get_expiry(), cost
+            )
+            return None if ok else await self._wait(limiter, item, kind, key)
         try:
             ok = await limiter.hit(item, self._prefix, kind, key, cost=cost)
         except Exception as exc:  # the shared storage is down: keep limiting locally
@@ -231,6 +367,11 @@ class RateLimits:
             ok = await limiter.hit(item, self._prefix, kind, key, cost=cost)
         if ok:
             return None
+        return await self._wait(limiter, item, kind, key)
+
+    async def _wait(
+        self, limiter: MovingWindowRateLimiter, item: RateLimitItem, kind: str, key: str
+    ) -> int:
         try:
             stats = await limiter.get_window_stats(item, self._prefix, kind, key)
             wait = stats.reset_time - self._wall()

@@ -22,7 +22,7 @@ import base64
 import binascii
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -538,6 +538,12 @@ def _scrub_int(value: int) -> Any:
     return value
 
 
+def scrub_int(value: int) -> Any:
+    """An integer value as `scrub_event` stores it: a Luhn-valid card number of
+    13 to 19 digits becomes the card placeholder."""
+    return _scrub_int(value)
+
+
 def _scrub_value(value: Any, depth: int) -> Any:
     if isinstance(value, str):
         return scrub_text(value)
@@ -578,9 +584,88 @@ class _Dirty(Exception):
 
 _SMALL_INT = 10**12  # below 13 digits no int can be a card number
 
-#: Strings (up to `_CACHE_MAX_CHARS`) that passed the fast path's blob check.
-_KNOWN_CLEAN: set[str] = set()
-_KNOWN_CLEAN_MAX = 16384
+#: `scrub_text` answers of strings up to `_CACHE_MAX_CHARS` that went through
+#: `scrub_texts` (a clean string maps to itself). Bounded: emptied when full rather
+#: than grown, so it costs at most about 16384 * 256 characters, twice.
+_VERDICTS: dict[str, str] = {}
+_VERDICTS_MAX = 16384
+#: Below this many strings a blob with a hit is settled string by string; above,
+#: it is halved (one set match per half) until the parts are this small.
+_SPLIT_BELOW = 6
+_SEPARATOR = "\x00"
+
+
+def scrub_texts(texts: Sequence[str]) -> list[str]:
+    """`[scrub_text(t) for t in texts]`, for a whole batch at once.
+
+    Strings seen before are answered from a bounded verdict cache. The others are
+    joined with NUL and checked with one RE2 set match: clean batches (the common
+    case) cost that single call. NUL is neither a word character nor one that any
+    rule needs inside a finding, and every rule that looks at the character before a
+    finding (`(^|[^+\\d])`, `\\b`) accepts NUL as it accepts the start of a string,
+    so a string with a finding of its own makes the blob hit too; a finding that
+    spans NUL (a private key's body) only costs a closer look. When the blob hits,
+    it is halved until the strings that hit are found, and those go through
+    `scrub_text`. Strings the set cannot judge alone go through `scrub_text` as
+    well: non-ASCII ones (lone surrogates are replaced first), ones holding a UUID
+    (kept whole while the text around it is scrubbed on its own, so a `^` rule can
+    match there: `<uuid>+14155550132`), and percent- or `\\u`-encoded ones."""
+    out = list(texts)
+    verdicts = _VERDICTS
+    fresh: list[str] = []
+    where: list[int] = []
+    for i, text in enumerate(texts):
+        known = verdicts.get(text)
+        if known is None:
+            fresh.append(text)
+            where.append(i)
+        else:
+            out[i] = known
+    if not fresh:
+        return out
+    suspects = _suspects(fresh)
+    if len(verdicts) + len(fresh) > _VERDICTS_MAX:
+        verdicts.clear()  # bounded: start over rather than grow
+    for k, text in enumerate(fresh):
+        clean = scrub_text(text) if k in suspects else text
+        out[where[k]] = clean
+        if len(text) <= _CACHE_MAX_CHARS:
+            verdicts[text] = clean
+    return out
+
+
+def _suspects(texts: list[str]) -> set[int]:
+    """Indexes of the strings that `scrub_text` might change; every other one it
+    returns unchanged (see `scrub_texts`)."""
+    blob = _SEPARATOR.join(texts)
+    suspects: set[int] = set()
+    if not blob.isascii():
+        suspects.update(i for i, t in enumerate(texts) if not t.isascii())
+        if len(suspects) == len(texts):
+            return suspects
+        rest = [i for i in range(len(texts)) if i not in suspects]
+        blob = _SEPARATOR.join(texts[i] for i in rest)
+    else:
+        rest = list(range(len(texts)))
+    if "-" in blob and _UUID.search(blob):
+        suspects.update(i for i in rest if "-" in texts[i] and _UUID.search(texts[i]))
+    if _needs_decoding(blob):
+        suspects.update(i for i in rest if _needs_decoding(texts[i]))
+    if _rule_hits(blob):
+        _locate(texts, rest, suspects)
+    return suspects
+
+
+def _locate(texts: list[str], indexes: list[int], suspects: set[int]) -> None:
+    """Add to `suspects` the strings of `indexes` with a rule hit of their own
+    (their joined blob is known to hit)."""
+    if len(indexes) < _SPLIT_BELOW:
+        suspects.update(i for i in indexes if _rule_hits(texts[i]))
+        return
+    mid = len(indexes) // 2
+    for part in (indexes[:mid], indexes[mid:]):
+        if _rule_hits(_SEPARATOR.join(texts[i] for i in part)):
+            _locate(texts, part, suspects)
 
 
 def _fast_copy(value: Any, strings: list[str], depth: int) -> Any:
@@ -630,30 +715,17 @@ def scrub_event(event: Mapping[str, Any]) -> dict[str, Any]:
     """A scrubbed copy: sensitive keys filtered, PII in keys and string values replaced
     (event names included), through nested objects and arrays.
 
-    Fast path: most events are clean, so all their strings are joined with NUL
-    (no rule matches across it: it is neither a word nor an address character
-    that a rule needs) and checked with one RE2 set match.
-
-    Strings already seen clean in such a blob (keys, event names, enum values) are
-    remembered in a bounded set and left out of the next blob: a match never spans
-    the NUL, so a string that was clean in one blob is clean in any other, and an
-    event made only of known-clean strings needs no RE2 call at all.
+    Fast path: most events are clean. Their keys and string values go through
+    `scrub_texts` together (known strings from its cache, the rest in one RE2 set
+    match); when none of them changes and no key is sensitive, the copy is the answer.
+    Otherwise the whole event goes through the reference path.
     """
     strings: list[str] = []
     try:
         copy = _fast_copy(event, strings, 0)
     except _Dirty:
         return _scrub_mapping(event, 0)
-    known = _KNOWN_CLEAN
-    fresh = [s for s in strings if s not in known]
-    if not fresh:
-        return copy  # type: ignore[no-any-return]
-    blob = "\x00".join(fresh)
-    if not _rule_hits(blob) and not _needs_decoding(blob):
-        if len(known) + len(fresh) > _KNOWN_CLEAN_MAX:
-            known.clear()  # bounded: start over rather than grow
-        for s in fresh:
-            if len(s) <= _CACHE_MAX_CHARS:
-                known.add(s)
-        return copy  # type: ignore[no-any-return]
-    return _scrub_mapping(event, 0)
+    for before, after in zip(strings, scrub_texts(strings), strict=True):
+        if after is not before and after != before:
+            return _scrub_mapping(event, 0)
+    return copy  # type: ignore[no-any-return]

@@ -308,3 +308,123 @@ def test_normalise_and_split_equal_reference(raws: list[Any], limits: Limits) ->
                 ref_kept, ref_rest = reference_split(got.fields, CATALOG)
                 assert repr(list(kept.items())) == repr(list(ref_kept.items()))
                 assert repr(list(rest.items())) == repr(list(ref_rest.items()))
+
+
+# -- the compiled shapes (FastNormaliser) against the reference path ----------------------
+
+PII_VALUES = [
+    "jane.doe@example.com",
+    "call +1 415 555 0132",
+    "card 4111 1111 1111 1111",
+    "8f3e1c2a-1b2c-4d3e-8f9a-0123456789ab+14155550132",
+    "jane%40example.com",
+    "x" * 5000,  # over the default string cap
+    "caf\u00e9",
+]
+fast_values = st.one_of(
+    json_scalars,
+    uuids,
+    times,
+    st.sampled_from(PII_VALUES),
+    st.integers(min_value=4111111111111100, max_value=4111111111111119),  # card-like
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+fast_keys = st.one_of(
+    field_names,
+    st.sampled_from(["note", "password", "jane@example.com", "__proto__", "", "client_ts"]),
+)
+fast_events = st.builds(
+    lambda name, body: {"event": name, **body} if name is not None else body,
+    st.sampled_from(["typed", "plain", "server_side", "unknown", None]),
+    st.dictionaries(fast_keys, fast_values, max_size=8),
+)
+auths = st.sampled_from(
+    [AuthContext(), AuthContext(user_id="u-1"), AuthContext(user_id="jane@x.com", room_id="r")]
+)
+
+
+def reference_record(raw: Any, auth: AuthContext, limits: Limits) -> dict[str, Any] | None:
+    """What the reference path stores for `raw` (None: it is rejected)."""
+    from slogate.privacy import scrub_event
+
+    outcome = event_module.normalize_client_event(
+        raw, catalog=CATALOG, auth=auth, received_ts="2026-01-01T00:00:00.000Z", limits=limits
+    )
+    if not isinstance(outcome, Event):
+        return None
+    kept, rest = pipeline_module.split_protected(outcome.fields, CATALOG)
+    kept.update(scrub_event(rest))
+    return kept
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(fast_events, min_size=1, max_size=8), auths, policies)
+def test_compiled_shapes_store_what_the_reference_path_stores(
+    raws: list[Any], auth: AuthContext, limits: Limits
+) -> None:
+    from slogate.ingest.fastpath import FastNormaliser
+
+    fast = FastNormaliser(CATALOG, limits, compile_after=1)
+    for _ in range(2):  # compiled on the first sighting; the second round reuses them
+        records = fast.batch(raws, "2026-01-01T00:00:00.000Z", auth.user_id, auth.room_id)
+        for raw, record in zip(raws, records, strict=True):
+            if record is None:
+                continue  # left to the reference path
+            want = reference_record(raw, auth, limits)
+            assert want is not None, "the fast path accepted what the reference rejects"
+            assert repr(list(record.items())) == repr(list(want.items()))
+            assert orjson.dumps(record) == orjson.dumps(want)
+
+
+def test_bench_batches_take_the_compiled_shapes() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    from slogate.config.load import load_config
+    from slogate.ingest.fastpath import FastNormaliser
+
+    root = Path(__file__).resolve().parents[3]
+    spec = importlib.util.spec_from_file_location("bench_ingest", root / "bench" / "ingest.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    config = load_config(bench.EXAMPLE).config
+    catalog, limits = config.catalog(), pipeline_module.limits_of(config.ingest)
+    fast = FastNormaliser(catalog, limits)
+    docs = [orjson.loads(b) for b in bench.make_bodies(16)]
+    for _ in range(fast.compile_after):
+        for doc in docs:
+            fast.batch(doc["events"], "2026-01-01T00:00:00.000Z", None, None)
+    from slogate.privacy import scrub_event
+
+    for doc in docs:
+        records = fast.batch(doc["events"], "2026-01-01T00:00:00.000Z", None, None)
+        assert all(r is not None for r in records)
+        for raw, record in zip(doc["events"], records, strict=True):
+            outcome = event_module.normalize_client_event(
+                raw,
+                catalog=catalog,
+                auth=AuthContext(),
+                received_ts="2026-01-01T00:00:00.000Z",
+                limits=limits,
+            )
+            assert isinstance(outcome, Event)
+            kept, rest = pipeline_module.split_protected(outcome.fields, catalog)
+            kept.update(scrub_event(rest))
+            assert orjson.dumps(record) == orjson.dumps(kept)
+
+
+def test_shapes_and_sightings_stay_bounded() -> None:
+    from slogate.ingest.fastpath import FastNormaliser
+
+    fast = FastNormaliser(CATALOG, Limits(), compile_after=2, max_shapes=8)
+    answers = []
+    for i in range(200):  # a client making up keys
+        raw = {"event": "plain", f"k{i}": 1}
+        answers.append([fast.batch([raw], "2026-01-01T00:00:00.000Z", None, None)[0] for _ in "xy"])
+    # The first 8 shapes are compiled at their second sighting; later ones never are.
+    assert all(first is None and second is not None for first, second in answers[:8])
+    assert all(first is None and second is None for first, second in answers[8:])
+    assert len(fast.shapes) == 8
+    assert len(fast._seen) <= 4 * 8

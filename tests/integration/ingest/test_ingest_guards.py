@@ -3,16 +3,20 @@ environment kill switch read at request time by an app on a real uvicorn."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slogate.config.ingest import IngestSettings
 from slogate.config.load import load_config, load_config_text
@@ -138,3 +142,126 @@ def test_environment_kill_switch_is_read_at_request_time(
         assert r.headers["retry-after"] == "2"
         env["SLOGATE_INGEST_KILL_SWITCH"] = "0"
         assert c.post("/api/telemetry/ingest", json=body).status_code == 200
+
+
+# -- the in-process moving-window storage against limits' own ------------------------
+
+
+class _FakeTime:
+    """Stands in for the `time` module of limits' memory storage: one clock for both."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+
+hits_strategy = st.lists(
+    st.tuples(
+        st.sampled_from(["a", "b", "c"]),
+        st.integers(min_value=1, max_value=12),  # cost (above the limit: refused at once)
+        st.sampled_from([0.0, 0.5, 1.0, 7.0, 20.0, 59.0, 60.0, 61.0]),  # time step
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(hits_strategy)
+def test_window_storage_answers_like_limits_memory_storage(hits: list[Any]) -> None:
+    import limits.aio.storage.memory as limits_memory
+    from limits import RateLimitItemPerMinute
+    from limits.aio.storage import MemoryStorage
+    from limits.aio.strategies import MovingWindowRateLimiter
+
+    from slogate.ingest.guards import WindowMemoryStorage
+
+    clock = _FakeTime()
+    item = RateLimitItemPerMinute(10)
+
+    async def run() -> list[Any]:
+        reference = MovingWindowRateLimiter(MemoryStorage())
+        ours = MovingWindowRateLimiter(WindowMemoryStorage(clock=clock.time))
+        answers = []
+        for key, cost, step in hits:
+            clock.now += step
+            ok_ref = await reference.hit(item, "p", key, cost=cost)
+            ok_ours = await ours.hit(item, "p", key, cost=cost)
+            stats_ref = await reference.get_window_stats(item, "p", key)
+            stats_ours = await ours.get_window_stats(item, "p", key)
+            answers.append(((ok_ref, stats_ref.remaining), (ok_ours, stats_ours.remaining)))
+            if not ok_ref and stats_ref.remaining < item.amount:
+                # Retry-After comes from the reset time of the full window. (With no hit
+                # strictly inside the window, limits dates it from whichever expired
+                # entry its sweep has not removed yet: see WindowMemoryStorage.)
+                assert stats_ours.reset_time == stats_ref.reset_time
+        return answers
+
+    original = limits_memory.time
+    limits_memory.time = clock  # type: ignore[assignment]
+    try:
+        answers = asyncio.run(run())
+    finally:
+        limits_memory.time = original
+    for want, got in answers:
+        assert got == want
+
+
+def test_window_storage_lets_idle_clients_go() -> None:
+    from slogate.ingest.guards import WindowMemoryStorage
+
+    clock = _FakeTime()
+    storage = WindowMemoryStorage(clock=clock.time)
+
+    async def run() -> None:
+        for i in range(1000):
+            assert await storage.acquire_entry(f"client-{i}", 10, 60, 1)
+        assert storage.key_count() == 1000
+        clock.now += 61  # every window is now empty
+        for _ in range(300):
+            assert await storage.acquire_entry("busy", 10**6, 60, 1)
+        # Each hit drops up to SWEEP_PER_HIT idle keys: 300 hits cleared them all.
+        assert storage.key_count() == 1
+
+    asyncio.run(run())
+
+
+def test_window_storage_hot_key_matches_limits_over_many_windows() -> None:
+    """One busy key for several minutes: expiry, compaction of the arrays and the
+    limit all answer as limits' own storage does."""
+    import limits.aio.storage.memory as limits_memory
+    from limits import RateLimitItemPerMinute
+    from limits.aio.storage import MemoryStorage
+    from limits.aio.strategies import MovingWindowRateLimiter
+
+    from slogate.ingest.guards import WindowMemoryStorage
+
+    clock = _FakeTime()
+    item = RateLimitItemPerMinute(200)
+
+    async def run() -> list[Any]:
+        reference = MovingWindowRateLimiter(MemoryStorage())
+        ours = MovingWindowRateLimiter(WindowMemoryStorage(clock=clock.time))
+        answers = []
+        for i in range(3000):
+            clock.now += 0.1 + (i % 7) * 0.03
+            cost = 1 + i % 5
+            ok_ref = await reference.hit(item, "p", "hot", cost=cost)
+            ok_ours = await ours.hit(item, "p", "hot", cost=cost)
+            if i % 50 == 0:
+                ref = await reference.get_window_stats(item, "p", "hot")
+                got = await ours.get_window_stats(item, "p", "hot")
+                answers.append(((ok_ref, ref.remaining), (ok_ours, got.remaining)))
+            else:
+                answers.append((ok_ref, ok_ours))
+        return answers
+
+    original = limits_memory.time
+    limits_memory.time = clock  # type: ignore[assignment]
+    try:
+        answers = asyncio.run(run())
+    finally:
+        limits_memory.time = original
+    assert all(a == b for a, b in answers)
+    assert any(a is False for a, _ in answers if isinstance(a, bool))  # the limit bit
