@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -167,10 +168,22 @@ hits_strategy = st.lists(
 )
 
 
+@contextmanager
+def _limits_time(clock: Any) -> Iterator[None]:
+    """Drive `limits`' in-memory storage from the test's clock, then restore it."""
+    import limits.aio.storage.memory as limits_memory
+
+    original = limits_memory.time
+    limits_memory.time = clock  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        limits_memory.time = original
+
+
 @settings(max_examples=200, deadline=None)
 @given(hits_strategy)
 def test_window_storage_answers_like_limits_memory_storage(hits: list[Any]) -> None:
-    import limits.aio.storage.memory as limits_memory
     from limits import RateLimitItemPerMinute
     from limits.aio.storage import MemoryStorage
     from limits.aio.strategies import MovingWindowRateLimiter
@@ -198,12 +211,8 @@ def test_window_storage_answers_like_limits_memory_storage(hits: list[Any]) -> N
                 assert stats_ours.reset_time == stats_ref.reset_time
         return answers
 
-    original = limits_memory.time
-    limits_memory.time = clock  # type: ignore[assignment]
-    try:
+    with _limits_time(clock):
         answers = asyncio.run(run())
-    finally:
-        limits_memory.time = original
     for want, got in answers:
         assert got == want
 
@@ -230,7 +239,6 @@ def test_window_storage_lets_idle_clients_go() -> None:
 def test_window_storage_hot_key_matches_limits_over_many_windows() -> None:
     """One busy key for several minutes: expiry, compaction of the arrays and the
     limit all answer as limits' own storage does."""
-    import limits.aio.storage.memory as limits_memory
     from limits import RateLimitItemPerMinute
     from limits.aio.storage import MemoryStorage
     from limits.aio.strategies import MovingWindowRateLimiter
@@ -257,11 +265,7 @@ def test_window_storage_hot_key_matches_limits_over_many_windows() -> None:
                 answers.append((ok_ref, ok_ours))
         return answers
 
-    original = limits_memory.time
-    limits_memory.time = clock  # type: ignore[assignment]
-    try:
+    with _limits_time(clock):
         answers = asyncio.run(run())
-    finally:
-        limits_memory.time = original
     assert all(a == b for a, b in answers)
     assert any(a is False for a, _ in answers if isinstance(a, bool))  # the limit bit
