@@ -117,9 +117,10 @@ class Pipeline:
             self.fast = FastNormaliser(catalog, self.limits)
             if not self.fast.enabled:
                 self.fast = None
-        # Stores that take pre-serialised lines (`SegmentStore.append_lines`) get them;
-        # looked up on the class, so a wrapper that delegates unknown attributes
-        # (the dashboard's `ObservedStore`) still sees every event through `append`.
+        # Stores that take pre-serialised lines (`SegmentStore.append_lines`, and the
+        # dashboard's `ObservedStore`, which reads them back off the request path)
+        # get them; looked up on the class, so a wrapper that only delegates unknown
+        # attributes still sees every event through `append`.
         self._append_lines = (
             store.append_lines if callable(getattr(type(store), "append_lines", None)) else None
         )

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
@@ -61,6 +62,11 @@ def is_dashboard_path(path: str) -> bool:
     return path in DASHBOARD_EXACT or path.startswith(DASHBOARD_PREFIXES)
 
 
+def _stored_events(data: bytes) -> list[dict[str, Any]]:
+    """Events from JSON lines as the store writes them (one object per line)."""
+    return [orjson.loads(line) for line in data.splitlines() if line]
+
+
 class ObservedStore:
     """An `EventStore` that tells the dashboard about what it stored.
 
@@ -86,18 +92,35 @@ class ObservedStore:
 
     async def append(self, events: Sequence[Mapping[str, Any]]) -> None:
         await self._inner.append(events)  # raises when not stored: nothing is counted
+        self._observe(list(events))
+
+    async def append_lines(self, data: bytes, first_ts: Any = None) -> None:
+        """The store's serialise-once path (`SegmentStore.append_lines`), kept with the
+        dashboard on: the worker thread reads the stored lines back, off the
+        request path, so the dashboard counts exactly what was written."""
+        inner = getattr(self._inner, "append_lines", None)
+        if inner is None:  # a store without the fast path: hand it the events
+            events = _stored_events(data)
+            await self._inner.append(events)
+            self._observe(events)
+            return
+        await inner(data, first_ts)
+        self._observe(data)
+
+    def _observe(self, batch: list[Any] | bytes) -> None:
         with self._lock:
             object.__setattr__(self, "_pending", self._pending + 1)
             if self._worker is None:
                 worker = threading.Thread(target=self._drain, name="dashboard-observe", daemon=True)
                 object.__setattr__(self, "_worker", worker)
                 worker.start()
-        self._queue.put(list(events))
+        self._queue.put(batch)
 
     def _drain(self) -> None:
         while True:
-            events = self._queue.get()
+            batch = self._queue.get()
             try:
+                events = _stored_events(batch) if isinstance(batch, bytes) else batch
                 self._aggregates.observe(events)
                 with self._lock:
                     for event in events:
