@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import ibis
 import ibis.expr.types as ir
@@ -199,15 +199,9 @@ def _rate(slo: SLO, sli: RateSLI, c: Columns, width: int | None) -> Plan:
 
 
 def _holds(op: Op, value: ir.NumericValue, target: float) -> ir.BooleanValue:
-    if op is Op.GE:
-        return value >= target
-    if op is Op.GT:
-        return value > target
-    if op is Op.LE:
-        return value <= target
-    if op is Op.LT:
-        return value < target
-    return value == target
+    """`Op.holds` itself, on an Ibis column: it only uses comparison operators,
+    which Ibis overloads, so the meaning of each op is defined once, in the core."""
+    return cast(ir.BooleanValue, op.holds(cast(Any, value), target))
 
 
 def _quantile(slo: SLO, sli: QuantileSLI, c: Columns, width: int | None) -> Plan:
