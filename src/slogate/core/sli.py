@@ -52,6 +52,7 @@ from slogate.core.slo import (
     RateSLI,
     RatioSLI,
     Selector,
+    SLIKind,
     Target,
 )
 
@@ -259,6 +260,51 @@ def with_bucket(result: SLIResult, start: datetime, end: datetime) -> SLIResult:
         dict(result.counts),
         start,
         end,
+    )
+
+
+#: Kinds that count events, each by its own time: a result over a range is the sum
+#: of the results over any buckets that cover it, whatever range each was queried over.
+EVENT_ADDITIVE_KINDS = frozenset({SLIKind.RATIO, SLIKind.RATE, SLIKind.COUNT, SLIKind.MONITOR})
+#: Kinds that judge units (sessions, keys) over the whole evaluated range and put
+#: each unit in the bucket of its anchor: the bucketed results of ONE evaluation
+#: add up to that evaluation's whole-range result, and only to that one (a unit's
+#: verdict can change when the range does).
+UNIT_ADDITIVE_KINDS = frozenset({SLIKind.DISTINCT_RATIO, SLIKind.CORRELATION, SLIKind.GROWTH})
+
+
+def combine(slo: SLO, parts: Sequence[SLIResult]) -> SLIResult | None:
+    """The result over the union of `parts`' buckets (None when `parts` is empty),
+    equal to evaluating that union directly, under the conditions of
+    `EVENT_ADDITIVE_KINDS` and `UNIT_ADDITIVE_KINDS`. A nearest-rank quantile
+    cannot be rebuilt from parts: asking for one is a programming error."""
+    if slo.kind is SLIKind.QUANTILE:
+        raise ValueError(f"{slo.id}: a quantile cannot be combined from bucket results")
+    if not parts:
+        return None
+    totals: dict[str, int] = {}
+    for r in parts:
+        for name, n in r.counts.items():
+            totals[name] = totals.get(name, 0) + int(n)
+    sli = slo.sli
+    if isinstance(sli, RatioSLI):
+        if sli.bad is not None:
+            return ratio_result(slo, totals.get("good", 0), totals.get("bad", 0), None)
+        return ratio_result(slo, totals.get("good", 0), None, totals.get("total", 0))
+    if isinstance(sli, RateSLI):
+        return rate_result(slo, totals.get("bad", 0), totals.get("total", 0))
+    if isinstance(sli, CountSLI):
+        return count_result(slo, totals.get("matched", 0))
+    if isinstance(sli, MonitorSLI):
+        return monitor_result(slo, totals)
+    if isinstance(sli, DistinctRatioSLI):
+        return distinct_ratio_result(slo, totals.get("started", 0), totals.get("failed", 0))
+    if isinstance(sli, CorrelationSLI):
+        # A bucket exists only with at least one key, so the union has keys.
+        return correlation_result(slo, len(parts), totals)
+    peaks = [r.value for r in parts if r.value is not None]
+    return growth_result(
+        slo, max(peaks) if peaks else None, totals.get("units", 0), totals.get("units_reached", 0)
     )
 
 

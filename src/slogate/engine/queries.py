@@ -204,20 +204,42 @@ def _holds(op: Op, value: ir.NumericValue, target: float) -> ir.BooleanValue:
     return cast(ir.BooleanValue, op.holds(cast(Any, value), target))
 
 
+#: Buckets at least this wide count a quantile's samples per distinct value first.
+HISTOGRAM_MIN_WIDTH_US = 3_600_000_000
+
+
 def _quantile(slo: SLO, sli: QuantileSLI, c: Columns, width: int | None) -> Plan:
+    """Nearest rank: the rank-th smallest sample of each bucket, rank ceil(q * n).
+
+    Wide buckets (a day, the whole range) hold many samples and latencies repeat
+    (whole or tenth milliseconds), so samples are first counted per distinct
+    value (a hash aggregate) and only the distinct values are sorted for a
+    running count: the answer is the smallest value whose running count reaches
+    the rank. Narrow buckets (minutes) hold few repeats, where that would sort as
+    many rows after an extra aggregate, so their samples are numbered directly.
+    Both give the same value, ties included (the parity tests hold them to the
+    core reference at every width)."""
     t = c.t
     s = t.filter(c.selects(sli.select)).mutate(x=c.number(sli.field))
     s = s.filter(s.x.notnull()).mutate(b=_bucket(s.ts_us, width))
-    group = ibis.window(group_by=[s.b])
-    ordered = ibis.window(group_by=[s.b], order_by=[s.x])
-    s = s.mutate(rn=ibis.row_number().over(ordered) + 1, n=s.x.count().over(group))
+    # Either way `h` has rows of samples: `k` equal samples of value `x`, `upto`
+    # samples at or below it in the bucket, `n` samples in the bucket.
+    if width is None or width >= HISTOGRAM_MIN_WIDTH_US:
+        h = s.group_by(["b", "x"]).aggregate(k=s.x.count())
+        running = ibis.cumulative_window(group_by=[h.b], order_by=[h.x])
+        h = h.mutate(upto=h.k.sum().over(running), n=h.k.sum().over(ibis.window(group_by=[h.b])))
+    else:
+        h = s.select("b", "x", k=ibis.literal(1, "int64")).mutate(
+            upto=ibis.row_number().over(ibis.window(group_by=[s.b], order_by=[s.x])) + 1,
+            n=s.x.count().over(ibis.window(group_by=[s.b])),
+        )
     # Nearest rank: 1-based position ceil(q * n), with the core's epsilon.
-    rank = ibis.greatest((s.n * sli.quantile - ref.RANK_EPSILON).ceil().cast("int64"), 1)
-    within = _holds(slo.target.op, s.x, slo.target.value) if slo.target else ibis.literal(True)
-    expr = s.group_by(**{B: s.b}).aggregate(
-        samples=s.x.count(),
-        within=s.x.count(where=within),
-        value=s.x.max(where=s.rn == rank),
+    rank = ibis.greatest((h.n * sli.quantile - ref.RANK_EPSILON).ceil().cast("int64"), 1)
+    within = _holds(slo.target.op, h.x, slo.target.value) if slo.target else ibis.literal(True)
+    expr = h.group_by(**{B: h.b}).aggregate(
+        samples=h.k.sum(),
+        within=h.k.sum(where=within),
+        value=h.x.min(where=h.upto >= rank),
     )
     if width is None:
         expr = expr.mutate(**{B: ibis.literal(0, "int64")})

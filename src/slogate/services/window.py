@@ -22,14 +22,13 @@ from slogate.config.load import LoadedConfig
 from slogate.core.incidents import SEV1_KINDS
 from slogate.core.result import SLIResult
 from slogate.core.sli import (
-    count_result,
+    EVENT_ADDITIVE_KINDS,
+    UNIT_ADDITIVE_KINDS,
+    combine,
     empty_result,
-    monitor_result,
-    rate_result,
-    ratio_result,
     with_bucket,
 )
-from slogate.core.slo import SLO, Measurability, SLIKind, classify
+from slogate.core.slo import SLO, Measurability, classify
 from slogate.core.window import WindowReport, WindowSpan, build_window
 from slogate.errors import UsageError
 from slogate.fileio import atomic_write
@@ -97,30 +96,35 @@ def evaluate_window(
         progress=progress,
         **kwargs,
     ) as table:
-        # Fine buckets for every SLO judged per bucket or additive; the daily and
-        # whole-window results of additive kinds are sums of these buckets (exact:
-        # buckets are aligned on the day), so only the other kinds need their own
-        # daily and whole-window queries.
+        # Fine buckets for every SLO judged per bucket or counting events. Results
+        # over longer ranges come from the fewest queries that give them exactly
+        # (see `combine`): days and the whole window of event-counting kinds are
+        # sums of the fine buckets (aligned on the day); the whole window of
+        # unit kinds is the sum of their days (one evaluation over the same
+        # range); only quantiles need a query per granularity.
         fine_slos = [s for s in slos if s.kind in FINE_KINDS]
         buckets = table.evaluate(
             fine_slos, bucket=policy.bucket, since=since, until=until, exclusions=exclusions
         )
-        direct = [s for s in slos if s.kind not in ADDITIVE_KINDS]
-        whole_lists = table.evaluate(direct, since=span.since, until=until, exclusions=exclusions)
+        per_day = [s for s in slos if s.kind not in EVENT_ADDITIVE_KINDS]
         daily = table.evaluate(
-            direct, bucket=DAY, since=span.since, until=until, exclusions=exclusions
+            per_day, bucket=DAY, since=span.since, until=until, exclusions=exclusions
         )
+        direct = [s for s in per_day if s.kind not in UNIT_ADDITIVE_KINDS]
+        whole_lists = table.evaluate(direct, since=span.since, until=until, exclusions=exclusions)
         stats = _stats_dict(table.stats)
     whole = {k: v[0] for k, v in whole_lists.items() if v}
     for slo in slos:
-        if slo.kind not in ADDITIVE_KINDS:
+        if slo.kind in UNIT_ADDITIVE_KINDS:
+            whole[slo.id] = combine(slo, daily.get(slo.id, ())) or empty_result(slo)
+        if slo.kind not in EVENT_ADDITIVE_KINDS:
             continue
         inside = [
             b
             for b in buckets.get(slo.id, ())
             if b.bucket_start is not None and span.since <= b.bucket_start < until
         ]
-        whole[slo.id] = rollup(slo, inside) or empty_result(slo)
+        whole[slo.id] = combine(slo, inside) or empty_result(slo)
         days: list[SLIResult] = []
         for i in range(span.days):
             day_start = span.since + i * DAY
@@ -129,7 +133,7 @@ def evaluate_window(
             part = [
                 b for b in inside if day_start <= (b.bucket_start or day_start) < day_start + DAY
             ]
-            r = rollup(slo, part)
+            r = combine(slo, part)
             if r is not None:
                 days.append(with_bucket(r, day_start, day_start + DAY))
         daily[slo.id] = days
@@ -138,30 +142,9 @@ def evaluate_window(
     return WindowResults(whole, daily, buckets, stats)
 
 
-#: Kinds whose results over a range are the sums of their results over buckets.
-ADDITIVE_KINDS = frozenset({SLIKind.RATIO, SLIKind.RATE, SLIKind.COUNT, SLIKind.MONITOR})
-FINE_KINDS = SEV1_KINDS | ADDITIVE_KINDS
-
-
-def rollup(slo: SLO, parts: Sequence[SLIResult]) -> SLIResult | None:
-    """The result over the union of `parts` (an additive kind), as the engine would
-    compute it over that range; None when nothing relevant happened."""
-    if not parts:
-        return None
-    totals: dict[str, int] = {}
-    for r in parts:
-        for name, n in r.counts.items():
-            totals[name] = totals.get(name, 0) + int(n)
-    if slo.kind is SLIKind.RATIO:
-        good = totals.get("good", 0)
-        if "bad" in totals:
-            return ratio_result(slo, good, totals["bad"], None)
-        return ratio_result(slo, good, None, totals.get("total", 0))
-    if slo.kind is SLIKind.RATE:
-        return rate_result(slo, totals.get("bad", 0), totals.get("total", 0))
-    if slo.kind is SLIKind.COUNT:
-        return count_result(slo, totals.get("matched", 0))
-    return monitor_result(slo, totals)
+#: Kinds that get 5-minute buckets: those judged per bucket (Sev-1) and those
+#: whose days and whole window are sums of buckets.
+FINE_KINDS = SEV1_KINDS | EVENT_ADDITIVE_KINDS
 
 
 def _stats_dict(stats: Any) -> dict[str, Any]:
