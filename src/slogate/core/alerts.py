@@ -125,40 +125,44 @@ def replay(
         pbad[i + 1] = pbad[i] + bad[i]
         ptot[i + 1] = ptot[i] + total[i]
 
-    def rate(upto: int, span: timedelta) -> tuple[float | None, int]:
-        k = int(span / step)
-        lo = max(0, upto - k)
-        events = ptot[upto] - ptot[lo]
-        if events == 0:
-            return None, 0
-        return (pbad[upto] - pbad[lo]) / events, events
-
     first = int((start - origin) / step)
     firings: list[AlertFiring] = []
     for severity in policy.severities():
-        windows = [w for w in policy.windows if w.severity == severity]
+        # Window lengths in buckets and thresholds, worked out once: the loop
+        # below runs once per bucket of the window and its warm-up.
+        windows = [
+            (w.name, int(w.long / step), int(w.short / step), w.factor * allowed)
+            for w in policy.windows
+            if w.severity == severity
+        ]
         current: dict[str, object] | None = None
         for idx in range(max(first, 1), n + 1):
-            at = origin + idx * step
             fired: list[str] = []
             peak = 0.0
-            for w in windows:
-                long_rate, long_events = rate(idx, w.long)
-                short_rate, _ = rate(idx, w.short)
-                if long_rate is None or short_rate is None or long_events < policy.min_events:
+            for name, k_long, k_short, threshold in windows:
+                lo = idx - k_long if idx > k_long else 0
+                long_events = ptot[idx] - ptot[lo]
+                if long_events == 0 or long_events < policy.min_events:
                     continue
-                threshold = w.factor * allowed
-                if long_rate > threshold and short_rate > threshold:
-                    fired.append(w.name)
+                if (pbad[idx] - pbad[lo]) / long_events <= threshold:
+                    continue
+                lo = idx - k_short if idx > k_short else 0
+                short_events = ptot[idx] - ptot[lo]
+                if short_events == 0:
+                    continue
+                short_rate = (pbad[idx] - pbad[lo]) / short_events
+                if short_rate > threshold:
+                    fired.append(name)
                     peak = max(peak, short_rate / allowed)
             if fired:
                 if current is None:
+                    at = origin + idx * step
                     current = {"start": at, "windows": dict.fromkeys(fired), "peak": peak}
                 else:
                     current["windows"].update(dict.fromkeys(fired))  # type: ignore[attr-defined]
                     current["peak"] = max(current["peak"], peak)  # type: ignore[call-overload]
             elif current is not None:
-                firings.append(_firing(slo_id, severity, current, at, open_=False))
+                firings.append(_firing(slo_id, severity, current, origin + idx * step, open_=False))
                 current = None
         if current is not None:
             firings.append(_firing(slo_id, severity, current, origin + n * step, open_=True))
