@@ -16,7 +16,9 @@ current, partial bucket counts (fresh, at the price of a noisier short window).
 Which alerts are firing (and since when) is kept in `DIR/.slogate/alerts.json`
 when the server has a data folder, written atomically on every transition and
 read back at start: a restart neither pages again for an alert the receivers
-already have, nor forgets to send its resolution.
+already have, nor forgets to send its resolution. The same file keeps the recent
+transitions the dashboard lists, with the outcome of each webhook delivery (never
+the webhook's URL, which may carry a secret).
 """
 
 from __future__ import annotations
@@ -151,6 +153,61 @@ def _iso(dt: datetime | None) -> str | None:
     return None if dt is None else dt.isoformat().replace("+00:00", "Z")
 
 
+#: What a delivery outcome keeps on disk: not its URL (a Slack URL is a secret).
+_DELIVERY_KEYS = ("ok", "attempts", "status", "error")
+
+
+def _event_row(e: AlertEvent) -> dict[str, Any]:
+    return {
+        "status": e.status,
+        "slo_id": e.slo_id,
+        "slo_name": e.slo_name,
+        "pillar": e.pillar,
+        "severity": e.severity,
+        "windows": list(e.windows),
+        "factor": e.factor,
+        "burn_long": e.burn_long,
+        "burn_short": e.burn_short,
+        "started_at": _iso(e.started_at),
+        "at": _iso(e.at),
+        "deliveries": [{k: d[k] for k in _DELIVERY_KEYS if k in d} for d in e.deliveries],
+    }
+
+
+def _number(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError("not a number")
+    return float(value)
+
+
+def _event_from_row(row: object) -> AlertEvent | None:
+    """The transition a saved row describes, or None when the row is damaged."""
+    if not isinstance(row, dict):
+        return None
+    try:
+        deliveries = row.get("deliveries", [])
+        if not isinstance(deliveries, list) or row["status"] not in ("firing", "resolved"):
+            return None
+        return AlertEvent(
+            status=str(row["status"]),
+            slo_id=str(row["slo_id"]),
+            slo_name=str(row["slo_name"]),
+            pillar=str(row["pillar"]),
+            severity=str(row["severity"]),
+            windows=tuple(str(w) for w in row.get("windows", [])),
+            factor=_number(row.get("factor")),
+            burn_long=_number(row.get("burn_long")),
+            burn_short=_number(row.get("burn_short")),
+            started_at=datetime.fromisoformat(str(row["started_at"])),
+            at=datetime.fromisoformat(str(row["at"])),
+            deliveries=[dict(d) for d in deliveries if isinstance(d, dict)],
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 class BurnRateAlerter:
     """Holds alert states; `evaluate(now)` returns transitions; `deliver` posts them."""
 
@@ -215,12 +272,20 @@ class BurnRateAlerter:
                 continue
             state.firing, state.since, state.windows = True, since, windows
             restored += 1
+        recent = doc.get("recent", [])
+        for row in recent if isinstance(recent, list) else []:
+            event = _event_from_row(row)
+            if event is None or (event.slo_id, event.severity) not in self._states:
+                dropped += 1
+                continue
+            self.history.append(event)
         if dropped:
             log.info("alert state: %d entries for alerts no longer configured dropped", dropped)
         return restored
 
     def save(self) -> None:
-        """Write the firing alerts atomically (after each transition)."""
+        """Write the firing alerts and the recent transitions atomically (after each
+        transition, and again once its webhooks have answered)."""
         if self.state_path is None:
             return
         firing = [
@@ -229,7 +294,8 @@ class BurnRateAlerter:
             for s in self._states.values()
             if s.firing
         ]  # fmt: skip
-        doc = {"version": STATE_VERSION, "firing": firing}
+        recent = [_event_row(e) for e in self.history]
+        doc = {"version": STATE_VERSION, "firing": firing, "recent": recent}
         try:
             self.state_path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(self.state_path, json.dumps(doc, indent=2) + "\n")
@@ -325,6 +391,8 @@ class BurnRateAlerter:
     async def run_once(self) -> list[AlertEvent]:
         events = await asyncio.to_thread(self.evaluate, self.clock())
         await self.deliver(events)
+        if events and self.webhooks:
+            await asyncio.to_thread(self.save)  # with the deliveries' outcomes
         return events
 
 

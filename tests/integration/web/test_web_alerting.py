@@ -257,3 +257,53 @@ def test_web_dashboard_keeps_alert_state_under_the_data_folder(tmp_path: Path) -
     )
     alerter = app.state.dashboard.alerter
     assert alerter.state_path == tmp_path / "data" / ".slogate" / "alerts.json"
+
+
+def test_web_recent_transitions_survive_a_restart_without_webhook_urls(
+    receiver, tmp_path: Path
+) -> None:
+    url, _ = receiver
+    slos = load_config(EXAMPLE_CONFIG).config.core_slos()
+    agg = SLOAggregates(slos)
+    agg.observe(_outage_events(NOW - timedelta(hours=3), NOW, NOW - timedelta(minutes=70)))
+    path = tmp_path / "alerts.json"
+    secret_url = f"{url}/hook/json?token=s3cr3t"
+    hook = WebhookModel(url=secret_url, format="json", backoff_seconds=0.05)
+    first = BurnRateAlerter(
+        agg, slos, AlertPolicy(), webhooks=[hook], clock=lambda: NOW, state_path=path
+    )
+    posted = asyncio.run(first.run_once())
+    assert posted and all(e.deliveries and e.deliveries[0]["ok"] for e in posted)
+
+    text = path.read_text()
+    assert "s3cr3t" not in text and url not in text  # outcomes only, never the URL
+    second = _page_alerter(agg, slos, path)
+    second.restore()
+    assert second.recent() == first.recent()  # same transitions, newest first
+    assert [e.deliveries for e in second.recent()] == [
+        [{"ok": True, "attempts": 1, "status": 200}] for _ in posted
+    ]
+
+
+def test_web_damaged_recent_transitions_are_dropped_alone(tmp_path: Path) -> None:
+    slos = load_config(EXAMPLE_CONFIG).config.core_slos()
+    good = {
+        "status": "resolved", "slo_id": "hydra_preset_load_success", "slo_name": "Preset load",
+        "pillar": "hydra", "severity": "page", "windows": [], "factor": None,
+        "burn_long": 0.5, "burn_short": 0.1, "started_at": "2026-11-20T10:00:00+00:00",
+        "at": "2026-11-20T11:00:00+00:00", "deliveries": [],
+    }  # fmt: skip
+    rows = [
+        good,
+        {**good, "at": "yesterday"},
+        {**good, "status": "pending"},
+        {**good, "slo_id": "gone"},
+        {**good, "burn_long": "fast"},
+        "not a row",
+    ]
+    path = tmp_path / "alerts.json"
+    path.write_text(json.dumps({"version": 1, "firing": [], "recent": rows}))
+    alerter = _page_alerter(SLOAggregates(slos), slos, path)
+    assert alerter.restore() == 0
+    (kept,) = alerter.recent()
+    assert kept.slo_id == "hydra_preset_load_success" and kept.burn_long == 0.5
