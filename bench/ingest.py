@@ -4,16 +4,18 @@ One server process (uvicorn + uvloop + httptools, one worker, fsync on unless
 --no-fsync), one load-generator process (an asyncio HTTP/1.1 keep-alive client
 on raw sockets: no client library in the way). In the same run:
 
-1. floor: POST /bench/floor, the same stack that only parses the JSON and answers;
+1. floor: POST /bench/floor, the same stack that only parses the JSON and answers
+   (served like the ingest route: the lean ASGI route in front of Starlette);
 2. ingest at full speed: POST /api/telemetry/ingest, batches of 50 realistic
    events (about 1 in 10 carries PII), every one normalised, scrubbed, written
    and fsynced (group commit) before the 200;
 3. ingest at 80 % of the rate reached in 2, paced (open loop: latency counted from
    the scheduled send time, so a slow answer cannot hide the queue behind it).
 
-It then prints events/s, requests/s, p50/p99 latency, the server's RSS over the
-run, and the cost per event of each stage (parse, validate, scrub, serialise,
-write, fsync) measured in-process on the same batches.
+It then prints events/s, requests/s, p50/p99 latency, the server's CPU in each
+phase (cores used, microseconds per request), its RSS over the run, and the cost
+per event of each stage (parse, validate, scrub, serialise, write, fsync)
+measured in-process on the same batches.
 
     .venv/bin/python bench/ingest.py                      # 30 s per phase
     .venv/bin/python bench/ingest.py --duration 10        # short run
@@ -258,6 +260,12 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the process (all its threads) has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def metric(text: str, name: str) -> float:
     for line in text.splitlines():
         if line.startswith(name + " ") or line.startswith(name + "{"):
@@ -291,13 +299,22 @@ def run_client(
     ]
     if rate:
         cmd += ["--rate", str(rate)]
+    cpu_before = cpu_seconds(server_pid)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     samples = []
     while proc.poll() is None:
         samples.append(rss_mb(server_pid))
         time.sleep(1.0)
     out, _ = proc.communicate()
-    return json.loads(out), samples
+    result = json.loads(out)
+    # The server's CPU over the phase: whether it was CPU-bound (about 1 core: one
+    # event loop, plus the store's writer thread) and what one request cost it.
+    cpu = cpu_seconds(server_pid) - cpu_before
+    result["server_cpu_cores"] = round(cpu / result["seconds"], 2) if result["seconds"] else 0
+    result["server_cpu_us_per_request"] = (
+        round(cpu / result["requests"] * 1e6, 1) if result["requests"] else 0
+    )
+    return result, samples
 
 
 def stage_costs(bodies: list[bytes], workdir: Path) -> dict[str, float]:
@@ -551,13 +568,14 @@ def main() -> None:
             "connections": args.connections,
         }
     print()
-    print("| run | req/s | events/s | p50 ms | p99 ms | statuses |")
-    print("|---|---:|---:|---:|---:|---|")
+    print("| run | req/s | events/s | p50 ms | p99 ms | server cores | CPU us/req | statuses |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
     for name in ("floor", "ingest", "paced_80pct"):
         r = result[name]
         print(
             f"| {name} | {r['requests_per_s']} | {r['events_per_s']} | {r['p50_ms']} | "
-            f"{r['p99_ms']} | {r['statuses']} |"
+            f"{r['p99_ms']} | {r['server_cpu_cores']} | {r['server_cpu_us_per_request']} | "
+            f"{r['statuses']} |"
         )
     print(f"\ningest / floor (requests): {result['ratio_to_floor_requests']}")
     print("stage cost per event (us):", json.dumps(stages))

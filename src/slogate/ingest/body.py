@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 from starlette.requests import ClientDisconnect, Request
+from starlette.types import Receive
 
 from slogate.ingest.errors import ApiError
 
@@ -45,7 +46,12 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_no_constan
 def check_content_type(request: Request, *, allow_text: bool) -> None:
     """application/json, or text/plain (what sendBeacon sends) when allowed;
     a charset other than UTF-8 is refused rather than guessed."""
-    raw = request.headers.get("content-type")
+    check_media_type(request.headers.get("content-type"), allow_text=allow_text)
+
+
+def check_media_type(raw: str | None, *, allow_text: bool) -> None:
+    """`check_content_type` on the header's value (the lean ASGI route has no
+    `Request`)."""
     if raw is None:
         raise ApiError(415, "unsupported_media_type", "Content-Type is required")
     media, _, params = raw.partition(";")
@@ -54,6 +60,8 @@ def check_content_type(request: Request, *, allow_text: bool) -> None:
     if media not in allowed:
         expected = " or ".join(sorted(allowed))
         raise ApiError(415, "unsupported_media_type", f"expected {expected}")
+    if not params:
+        return
     for param in params.split(";"):
         name, _, value = param.partition("=")
         if name.strip().lower() == "charset":
@@ -64,11 +72,7 @@ def check_content_type(request: Request, *, allow_text: bool) -> None:
 
 async def read_capped(request: Request, cap: int) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise ApiError(400, "bad_content_length", "Content-Length is not a number")
-        if int(declared) > cap:
-            raise ApiError(413, "body_too_large", f"body over {cap} bytes")
+    _check_declared(declared, cap)
     chunks: list[bytes] = []
     total = 0
     try:
@@ -80,6 +84,41 @@ async def read_capped(request: Request, cap: int) -> bytes:
     except ClientDisconnect as exc:
         raise ApiError(400, "client_disconnected", "the body ended early") from exc
     return b"".join(chunks)
+
+
+def _check_declared(declared: str | None, cap: int) -> None:
+    if declared is not None:
+        if not declared.isdigit():
+            raise ApiError(400, "bad_content_length", "Content-Length is not a number")
+        if int(declared) > cap:
+            raise ApiError(413, "body_too_large", f"body over {cap} bytes")
+
+
+async def receive_capped(declared: str | None, receive: Receive, cap: int) -> bytes:
+    """`read_capped` on the ASGI `receive` callable, as `Request.stream()` reads it:
+    `http.request` messages until one says no more body, `http.disconnect` is a body
+    that ended early. The common case, one message with the whole body, joins
+    nothing."""
+    _check_declared(declared, cap)
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        message = await receive()
+        kind = message["type"]
+        if kind == "http.request":
+            chunk = message.get("body", b"")
+            more = message.get("more_body", False)
+            if chunk:
+                total += len(chunk)
+                if total > cap:
+                    raise ApiError(413, "body_too_large", f"body over {cap} bytes")
+                if not more and not chunks:
+                    return bytes(chunk)
+                chunks.append(chunk)
+            if not more:
+                return b"".join(chunks)
+        elif kind == "http.disconnect":
+            raise ApiError(400, "client_disconnected", "the body ended early")
 
 
 _MISS = object()

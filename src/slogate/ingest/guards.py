@@ -130,15 +130,18 @@ def bearer_token(authorization: str | None) -> str | None:
     return value.strip()
 
 
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="slogate-ingest"'}
+_ANONYMOUS = AuthContext()  # frozen: one value serves every anonymous request
+
+
 def authenticate(token: Any, settings: IngestSettings) -> AuthContext:
     """Identity from a verified JWT; anonymous without one unless require_token."""
-    challenge = {"WWW-Authenticate": 'Bearer realm="slogate-ingest"'}
     if token is None:
         if settings.require_token:
-            raise ApiError(401, "token_required", "an ingest token is required", headers=challenge)
-        return AuthContext()
+            raise ApiError(401, "token_required", "an ingest token is required", headers=_CHALLENGE)
+        return _ANONYMOUS
     if not isinstance(token, str) or len(token) > 4096:
-        raise ApiError(401, "invalid_token", "the token is not a JWT", headers=challenge)
+        raise ApiError(401, "invalid_token", "the token is not a JWT", headers=_CHALLENGE)
     if settings.token_secret is None:
         # Nothing to verify against: identity stays empty, as for anonymous ingest.
         return AuthContext()
@@ -154,14 +157,14 @@ def authenticate(token: Any, settings: IngestSettings) -> AuthContext:
         )
     except jwt.ExpiredSignatureError as exc:
         raise ApiError(
-            401, "token_expired", "the ingest token has expired", headers=challenge
+            401, "token_expired", "the ingest token has expired", headers=_CHALLENGE
         ) from exc
     except jwt.InvalidTokenError as exc:
         raise ApiError(
             401,
             "invalid_token",
             f"the ingest token is invalid: {type(exc).__name__}",
-            headers=challenge,
+            headers=_CHALLENGE,
         ) from exc
     return parse_auth_claims(claims, settings.token_user_claim, settings.token_room_claim)
 
@@ -335,6 +338,35 @@ class RateLimits:
         self._local = MovingWindowRateLimiter(self._local_storage)
         self._on_fallback = on_fallback
         self._wall = wall
+        # `item.key_for(prefix, kind, key)` is head + key + tail: built once, not per hit.
+        self._key_parts = {
+            kind: _key_parts(item, self._prefix, kind)
+            for item, kind in ((self.requests, "req"), (self.events, "evt"))
+        }
+
+    async def check(self, key: str, cost: int) -> tuple[str, int] | None:
+        """Both limits of one request, in order: None when allowed, else the limit
+        that refused it (`requests` or `events`) and the seconds to wait. The same
+        hits and answers as `check_request` and then `charge_events`; with only the
+        in-process windows, an allowed request awaits nothing."""
+        if self._shared is None:
+            storage = self._local_storage
+            head, tail = self._key_parts["req"]
+            requests = self.requests
+            if not storage.acquire(head + key + tail, requests.amount, requests.get_expiry(), 1):
+                return "requests", await self._wait(self._local, requests, "req", key)
+            if cost <= 0:
+                return None
+            head, tail = self._key_parts["evt"]
+            events = self.events
+            if storage.acquire(head + key + tail, events.amount, events.get_expiry(), cost):
+                return None
+            return "events", await self._wait(self._local, events, "evt", key)
+        wait = await self.check_request(key)
+        if wait is not None:
+            return "requests", wait
+        wait = await self.charge_events(key, cost)
+        return None if wait is None else ("events", wait)
 
     async def check_request(self, key: str) -> int | None:
         """None when allowed, else seconds to wait."""
@@ -349,8 +381,9 @@ class RateLimits:
         limiter = self._shared or self._local
         if limiter is self._local:
             # What `MovingWindowRateLimiter.hit` does, without its wrappers.
+            head, tail = self._key_parts[kind]
             ok = self._local_storage.acquire(
-                item.key_for(self._prefix, kind, key), item.amount, item.get_expiry(), cost
+                head + key + tail, item.amount, item.get_expiry(), cost
             )
             return None if ok else await self._wait(limiter, item, kind, key)
         try:
@@ -378,6 +411,17 @@ class RateLimits:
         except Exception:
             wait = 60.0
         return max(1, min(60, math.ceil(wait)))
+
+
+def _key_parts(item: RateLimitItem, prefix: str, kind: str) -> tuple[str, str]:
+    """(head, tail) with `head + key + tail == item.key_for(prefix, kind, key)` for a
+    string key; checked here against `key_for` itself, so a `limits` release that
+    spells keys otherwise fails at start rather than splitting the windows."""
+    marker = "\x00key\x00"
+    head, sep, tail = item.key_for(prefix, kind, marker).partition(marker)
+    if not sep or item.key_for(prefix, kind, "k|1") != head + "k|1" + tail:
+        raise RuntimeError("limits' key_for changed its spelling")
+    return head, tail
 
 
 # --- kill switch ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +39,20 @@ _RAW_MAX = 2048
 _SERVER_FIELDS = ("ts", "source", "v")
 _ID_FIELDS = ("event_id", "session_id")
 _TIME_FIELDS = ("client_ts", "sent_at")
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A judged batch ready for the store: its JSON lines (or, for a store without
+    `append_lines`, its records), its dead letters and what the answer says. It
+    holds nothing of the parsed request."""
+
+    accepted: int
+    rejected: list[dict[str, Any]]
+    lines: bytes | None
+    first_ts: Any
+    events: list[dict[str, Any]] | None
+    dead: list[dict[str, Any]]
 
 
 def split_protected(
@@ -155,6 +170,23 @@ class Pipeline:
         source: str,
         pre_rejected: Mapping[int, str] | None = None,
     ) -> tuple[int, list[dict[str, Any]]]:
+        """`prepare` then `commit`: (accepted count, rejected entries)."""
+        prepared = self.prepare(entries, auth, now, source=source, pre_rejected=pre_rejected)
+        return await self.commit(prepared)
+
+    def prepare(
+        self,
+        entries: Sequence[Any],
+        auth: AuthContext,
+        now: datetime,
+        *,
+        source: str,
+        pre_rejected: Mapping[int, str] | None = None,
+    ) -> Prepared:
+        """Judge, normalise, scrub and serialise a batch; nothing is stored yet.
+
+        The result holds no reference to the entries, so a caller can let go of the
+        parsed request before it waits for the group commit (see `commit`)."""
         received = iso_ms(now)
         accepted: list[dict[str, Any]] = []
         rejected: list[dict[str, Any]] = []
@@ -194,9 +226,18 @@ class Pipeline:
             rejected.append({"index": index, "reason": reason})
             self.metrics.rejected.labels(label).inc()
             dead.append(self._dead_letter(raw, reason, index, received, source))
-        await self._write(accepted, dead)
-        self.metrics.accepted.inc(len(accepted))
-        return len(accepted), rejected
+        if accepted and self._append_lines is not None:
+            # Serialised here, once, as the store would: one orjson call per event.
+            lines = b"".join([_dumps(e, option=_NEWLINE) for e in accepted])
+            return Prepared(len(accepted), rejected, lines, accepted[0].get("ts"), None, dead)
+        return Prepared(len(accepted), rejected, None, None, accepted or None, dead)
+
+    async def commit(self, prepared: Prepared) -> tuple[int, list[dict[str, Any]]]:
+        """Store a prepared batch (fsynced) and its dead letters: (accepted, rejected).
+        Any failed write refuses the whole request with 503 + Retry-After."""
+        await self._write(prepared)
+        self.metrics.accepted.inc(prepared.accepted)
+        return prepared.accepted, prepared.rejected
 
     def _dead_letter(
         self, raw: Any, reason: str, index: int, received: str, source: str
@@ -218,22 +259,31 @@ class Pipeline:
             record["raw"] = self.scrub_text(text)[:_RAW_MAX]
         return record
 
-    async def _write(self, accepted: list[dict[str, Any]], dead: list[dict[str, Any]]) -> None:
-        retry = {"Retry-After": str(self.settings.retry_after_seconds)}
+    async def _write(self, prepared: Prepared) -> None:
+        lines, dead = prepared.lines, prepared.dead
+        if lines is not None and not dead:
+            # The common case (nothing rejected): one store call, awaited directly.
+            assert self._append_lines is not None
+            try:
+                await self._append_lines(lines, prepared.first_ts)
+            except Exception as exc:
+                self._failed([("events", exc)])
+            return
         jobs = []
-        if accepted:
-            if self._append_lines is not None:
-                # Serialised here, once, as the store would: one orjson call per event.
-                data = b"".join([_dumps(e, option=_NEWLINE) for e in accepted])
-                jobs.append(self._append_lines(data, accepted[0].get("ts")))
-            else:
-                jobs.append(self.store.append(accepted))
+        targets = []
+        if lines is not None:
+            assert self._append_lines is not None
+            jobs.append(self._append_lines(lines, prepared.first_ts))
+            targets.append("events")
+        elif prepared.events:
+            jobs.append(self.store.append(prepared.events))
+            targets.append("events")
         if dead:
             jobs.append(self.store.append_dead_letters(dead))
+            targets.append("deadletter")
         if not jobs:
             return
         if len(jobs) == 1:
-            # The common case (nothing rejected): no gather, no extra task.
             try:
                 await jobs[0]
                 results: list[Any] = [None]
@@ -241,21 +291,26 @@ class Pipeline:
                 results = [exc]
         else:
             results = await asyncio.gather(*jobs, return_exceptions=True)
-        failure = None
-        for target, result in zip(
-            (["events"] if accepted else []) + (["deadletter"] if dead else []),
-            results,
-            strict=True,
-        ):
-            if isinstance(result, BaseException):
-                self.metrics.store_failures.labels(target).inc()
-                log.error("store write failed (%s): %s", target, type(result).__name__)
-                if failure is None:
-                    failure = result
-        if failure is not None:
-            if not isinstance(failure, StoreError | OSError):
-                log.error("unexpected store failure", exc_info=failure)
-            # Whatever broke, nothing is acknowledged: the client keeps the batch and retries.
-            raise ApiError(
-                503, "storage_unavailable", "the event store cannot write now", headers=retry
-            ) from failure
+        failures = [
+            (target, result)
+            for target, result in zip(targets, results, strict=True)
+            if isinstance(result, BaseException)
+        ]
+        if failures:
+            self._failed(failures)
+
+    def _failed(self, failures: list[tuple[str, BaseException]]) -> None:
+        """Count and log failed writes, then refuse the whole request with 503."""
+        for target, result in failures:
+            self.metrics.store_failures.labels(target).inc()
+            log.error("store write failed (%s): %s", target, type(result).__name__)
+        failure = failures[0][1]
+        if not isinstance(failure, StoreError | OSError):
+            log.error("unexpected store failure", exc_info=failure)
+        # Whatever broke, nothing is acknowledged: the client keeps the batch and retries.
+        raise ApiError(
+            503,
+            "storage_unavailable",
+            "the event store cannot write now",
+            headers={"Retry-After": str(self.settings.retry_after_seconds)},
+        ) from failure

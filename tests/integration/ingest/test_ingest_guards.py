@@ -269,3 +269,50 @@ def test_window_storage_hot_key_matches_limits_over_many_windows() -> None:
         answers = asyncio.run(run())
     assert all(a == b for a, b in answers)
     assert any(a is False for a, _ in answers if isinstance(a, bool))  # the limit bit
+
+
+@settings(max_examples=200, deadline=None)
+@given(hits_strategy)
+def test_one_call_for_both_limits_answers_as_the_two_calls(hits: list[Any]) -> None:
+    """`RateLimits.check` (the in-process shortcut the ingest route takes) refuses,
+    counts and dates refusals exactly as `check_request` followed by `charge_events`."""
+    from slogate.ingest.guards import RateLimits
+
+    clock = _FakeTime()
+    settings_ = IngestSettings(requests_per_minute=4, events_per_minute=10)
+
+    def limits() -> RateLimits:
+        made = RateLimits(settings_, None, wall=clock.time)
+        made._local_storage._clock = clock.time
+        return made
+
+    async def run() -> tuple[list[Any], list[Any]]:
+        one, two = limits(), limits()
+        ours, reference = [], []
+        for key, cost, step in hits:
+            clock.now += step
+            ours.append(await one.check(key, cost - 1))
+            wait = await two.check_request(key)
+            if wait is not None:
+                reference.append(("requests", wait))
+                continue
+            wait = await two.charge_events(key, cost - 1)
+            reference.append(None if wait is None else ("events", wait))
+        return ours, reference
+
+    ours, reference = asyncio.run(run())
+    assert ours == reference
+
+
+def test_one_call_for_both_limits_refuses_by_requests_and_by_events() -> None:
+    from slogate.ingest.guards import RateLimits
+
+    limits = RateLimits(IngestSettings(requests_per_minute=3, events_per_minute=10), None)
+
+    async def run() -> list[Any]:
+        return [await limits.check("k", cost) for cost in (6, 5, 0, 1)]
+
+    first, events, second, requests = asyncio.run(run())
+    assert first is None and second is None
+    assert events is not None and events[0] == "events" and 1 <= events[1] <= 60
+    assert requests is not None and requests[0] == "requests"
