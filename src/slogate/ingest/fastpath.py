@@ -22,6 +22,8 @@ invalid are never compiled. The parity tests
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import repeat
+from operator import call
 from typing import Any
 
 from slogate.core.catalog import Catalog, FieldType, Origin
@@ -40,6 +42,24 @@ _CANONICAL = ("event_id", "session_id", "sent_at")
 _PASSIVE = SERVER_SET_FIELDS | {"event", "client_ts"}  # checked, never copied as they are
 _REST_KEYS = ("event_id", "session_id", "sent_at", "user_id", "room_id", "client_ts")
 _CLIENT_TIME_MAX = 64
+
+#: (raw event, received ts, strings to scrub, their slots) -> record, for a batch whose
+#: ids and times were checked as a whole (see `FastNormaliser._trusted_batch`); and the
+#: same with the identity to add: (raw event, received ts, user id, room id, ...).
+TrustedFn = Callable[
+    [dict[str, Any], str, list[str], list[tuple[dict[str, Any], str]]],
+    "dict[str, Any] | None",
+]
+TrustedIdFn = ShapeFn
+
+#: Keys a trusted shape may hold besides its declared or free fields: the ones the
+#: batch check covers. Any other server-set key keeps the shape on the per-event path.
+_TRUSTED_KEYS = frozenset({"event", "event_id", "session_id", "sent_at", "ts"})
+#: Stand-ins for a key an entry lacks: they pass the batch check and are never read.
+_UUID0 = "00000000-0000-0000-0000-000000000000"
+_ISO0 = "2026-01-01T00:00:00.000Z"
+_TIME_CACHE_MAX = 4096
+_HEX = b"0123456789abcdefABCDEF"
 
 
 class FastNormaliser:
@@ -63,7 +83,11 @@ class FastNormaliser:
         self.compile_after = compile_after
         self.max_shapes = max_shapes
         self.shapes: dict[tuple[str, tuple[str, ...]], ShapeFn | None] = {}
+        self.trusted: dict[tuple[str, tuple[str, ...]], TrustedFn] = {}
+        self.trusted_id: dict[tuple[str, tuple[str, ...]], TrustedIdFn] = {}
+        self.trusted_batches = 0  # batches that took the trusted path (tests assert it)
         self._seen: dict[tuple[str, tuple[str, ...]], int] = {}
+        self._good_times: dict[str, bool] = {}
         self._names = frozenset(
             name
             for name, spec in catalog.events.items()
@@ -77,9 +101,104 @@ class FastNormaliser:
     ) -> list[dict[str, Any] | None]:
         """The stored record of each entry, scrubbed, or None where the reference path
         must judge the entry (anything the compiled shapes do not cover)."""
-        shapes = self.shapes
         strings: list[str] = []  # string values of the records, scrubbed together
         slots: list[tuple[dict[str, Any], str]] = []  # where each of them goes
+        out: list[dict[str, Any] | None] | None = None
+        if self.trusted:
+            out = self._trusted_batch(entries, received, user_id, room_id, strings, slots)
+        if out is None:
+            out = self._each(entries, received, user_id, room_id, strings, slots)
+        if strings:
+            for (record, key), before, after in zip(
+                slots, strings, scrub_texts(strings), strict=True
+            ):
+                if after is not before:
+                    record[key] = after
+        return out
+
+    def _trusted_batch(
+        self,
+        entries: Sequence[Any],
+        received: str,
+        user_id: Any,
+        room_id: Any,
+        strings: list[str],
+        slots: list[tuple[dict[str, Any], str]],
+    ) -> list[dict[str, Any] | None] | None:
+        """The records of a batch whose every entry has a trusted shape and whose ids and
+        times are all of the protected kind, else None (nothing queued then).
+
+        What each compiled shape checks per entry, for `event_id`, `session_id`, `ts`
+        and `sent_at`, is checked here once for the whole batch with a few
+        calls that loop in C: every event id is a UUID, every distinct session id is
+        one, every distinct `ts` and `sent_at` is an ASCII ISO time of at most 64
+        characters. Then
+        each entry's trusted function only checks its other fields and builds the
+        record that its compiled shape builds for such ids and times (one dict display
+        without an identity to add). Anything else (a shape not compiled yet, an entry
+        that is not an object, one odd id or time) and the batch goes entry by entry,
+        as before."""
+        anonymous = user_id is None and room_id is None
+        table: dict[tuple[str, tuple[str, ...]], Any] = (
+            self.trusted if anonymous else self.trusted_id
+        )
+        get = dict.get
+        try:
+            names = map(get, entries, repeat("event"))
+            fns = list(map(table.get, zip(names, map(tuple, entries), strict=True)))
+            if not fns or None in fns:
+                return None
+            ids = list(map(get, entries, repeat("event_id"), repeat(_UUID0)))
+            if not _all_uuids(ids):
+                return None
+            for sid in set(map(get, entries, repeat("session_id"), repeat(_UUID0))):
+                if type(sid) is not str or not _shapes.is_uuid(sid):
+                    return None
+            good = self._good_times
+            for key in ("ts", "sent_at"):
+                times = set(map(get, entries, repeat(key), repeat(_ISO0)))
+                if not all(map(good.get, times)) and not self._learn_times(times):
+                    return None
+        except TypeError:  # an entry that is not an object, an unhashable id or time
+            return None
+        self.trusted_batches += 1
+        if anonymous:
+            return list(map(call, fns, entries, repeat(received), repeat(strings), repeat(slots)))
+        identity = (repeat(received), repeat(user_id), repeat(room_id))
+        return list(map(call, fns, entries, *identity, repeat(strings), repeat(slots)))
+
+    def _learn_times(self, times: set[Any]) -> bool:
+        """Judge and remember times the batch check has not seen: True when all are
+        ASCII ISO times of at most 64 characters (kept as they are, never scrubbed)."""
+        good = self._good_times
+        for value in times:
+            verdict = good.get(value)
+            if verdict is None:
+                if type(value) is not str:
+                    return False
+                verdict = (
+                    0 < len(value) <= _CLIENT_TIME_MAX
+                    and value.isascii()
+                    and _shapes.is_iso_time(value)
+                )
+                if len(good) >= _TIME_CACHE_MAX:
+                    good.clear()  # bounded: start over rather than grow
+                good[value] = verdict
+            if not verdict:
+                return False
+        return True
+
+    def _each(
+        self,
+        entries: Sequence[Any],
+        received: str,
+        user_id: Any,
+        room_id: Any,
+        strings: list[str],
+        slots: list[tuple[dict[str, Any], str]],
+    ) -> list[dict[str, Any] | None]:
+        """Entry by entry: each entry's shape, learned or compiled on the way."""
+        shapes = self.shapes
         out: list[dict[str, Any] | None] = []
         for raw in entries:
             record = None
@@ -96,12 +215,6 @@ class FastNormaliser:
                         if record is None:
                             del strings[mark:], slots[mark:]
             out.append(record)
-        if strings:
-            for (record, key), before, after in zip(
-                slots, strings, scrub_texts(strings), strict=True
-            ):
-                if after is not before:
-                    record[key] = after
         return out
 
     def _learn(self, shape: tuple[str, tuple[str, ...]]) -> ShapeFn | None:
@@ -116,9 +229,32 @@ class FastNormaliser:
         self._seen.pop(shape, None)
         if len(self.shapes) >= self.max_shapes:
             return None
-        fn = compile_shape(shape[0], shape[1], self.catalog, self.limits)
+        compiled = compile_shapes(shape[0], shape[1], self.catalog, self.limits)
+        fn, trusted = compiled if compiled is not None else (None, None)
         self.shapes[shape] = fn
+        if trusted is not None:
+            self.trusted[shape], self.trusted_id[shape] = trusted
         return fn
+
+
+def _all_uuids(ids: list[Any]) -> bool:
+    """Every item is a UUID string (`_shapes.is_unique_uuid`), judged in a few calls
+    that loop in C: all 36 characters long (so item k is exactly the k-th 36-character
+    slice of the joined text), dashes at 8, 13, 18 and 23 of every slice, and nothing
+    but those dashes and ASCII hex digits in it. Raises TypeError for a non-string."""
+    n = len(ids)
+    if set(map(len, ids)) != {36}:
+        return False
+    text = "".join(ids)
+    dashes = "-" * n
+    return (
+        text.isascii()
+        and text[8::36] == dashes
+        and text[13::36] == dashes
+        and text[18::36] == dashes
+        and text[23::36] == dashes
+        and text.encode().translate(None, _HEX) == b"-" * (4 * n)
+    )
 
 
 def _plain_name(name: str, limits: Limits) -> bool:
@@ -142,14 +278,31 @@ def _valid_key(key: str, limits: Limits) -> bool:
 def compile_shape(
     name: str, keys: Sequence[str], catalog: Catalog, limits: Limits
 ) -> ShapeFn | None:
+    """The per-entry normaliser of one shape (see `compile_shapes`), or None."""
+    compiled = compile_shapes(name, keys, catalog, limits)
+    return compiled[0] if compiled is not None else None
+
+
+def compile_shapes(
+    name: str, keys: Sequence[str], catalog: Catalog, limits: Limits
+) -> tuple[ShapeFn, tuple[TrustedFn, TrustedIdFn] | None] | None:
     """Generate the normaliser of one shape, or None when the shape has anything
-    the generated code does not cover (the reference path handles those).
+    the generated code does not cover (the reference path handles those); with it,
+    the shape's trusted normaliser when the shape can have one.
 
     The function checks each value as `check_shape` and `normalize_client_event`
     would (returning None wherever they would not pass it through unchanged),
     decides which ids and times are protected as `split_protected` does, and
     builds the record in the reference order; when every id and time is protected
     and there is no identity to add (the common case) that is one dict display.
+
+    The trusted normalisers (without and with an identity to add) are for batches
+    whose ids and times `FastNormaliser._trusted_batch` has checked as a whole: they
+    check the shape's other fields as the normaliser does and build the record it
+    builds when every id and time is protected. Shapes
+    with any other server-set key have none, and none are made when the limits could
+    cut or refuse a UUID or an ISO time (`max_string_length` under 64,
+    `session_id_max_length` under 36).
 
     Keys come from clients: they enter the generated source only as `repr()`
     literals (variables are named `v0`, `v1`...), so no key can inject code."""
@@ -290,6 +443,50 @@ def compile_shape(
         code.put(key, var[key], kind)
     code.dedent()
     code.line("return rec")
+    # The trusted normaliser: the other fields' checks, then the common case's record.
+    # (Its ids and times are known to be protected, so `sid` is the session id itself.)
+    trusted = (
+        limits.max_string_length >= _CLIENT_TIME_MAX
+        and limits.session_id_max_length >= 36
+        and all(key in _TRUSTED_KEYS or key in kinds for key in keys)
+    )
+    if trusted:
+        code.dedent()
+        code.line("def trusted(raw, received, strs, slots):")
+        code.indent()
+        code.line(f"({', '.join(var[k] for k in keys)},) = raw.values()")
+        for key, kind in extras:
+            code.check(var[key], kind)
+        plain = {"sid": var.get("session_id"), "ct": ct}
+        direct = [(k, plain.get(e) or e) for k, e in kept_all]
+        trusted_items = direct + [
+            (key, code.scrubbed_scalar(var[key], kind)) for key, kind in extras
+        ]
+        code.line("rec = {" + ", ".join(f"{k!r}: {e}" for k, e in trusted_items) + "}")
+        if strings:
+            code.line(f"strs += ({''.join(var[k] + ', ' for k in strings)})")
+            code.line(f"slots += ({''.join(f'(rec, {k!r}), ' for k in strings)})")
+        for key, kind in extras:
+            if kind != "str":
+                code.queue_string(key, var[key], kind)
+        code.line("return rec")
+        code.dedent()
+        # With an identity: the kept part, the identity, then the other fields (4b).
+        code.line("def trusted_id(raw, received, user_id, room_id, strs, slots):")
+        code.indent()
+        code.line(f"({', '.join(var[k] for k in keys)},) = raw.values()")
+        for key, kind in extras:
+            code.check(var[key], kind)
+        code.line("rec = {" + ", ".join(f"{k!r}: {e}" for k, e in direct) + "}")
+        for key in ("user_id", "room_id"):
+            code.line(f"if {key} is not None:")
+            code.indent()
+            code.put(key, key, "str")
+            code.dedent()
+        for key, kind in extras:
+            code.put(key, var[key], kind)
+        code.line("return rec")
+        code.dedent()
     namespace: dict[str, Any] = {
         "uuid_fullmatch": _shapes._UUID.fullmatch,
         "uuid_cache": _shapes._uuid_shaped,
@@ -300,7 +497,9 @@ def compile_shape(
     }
     exec(compile(code.text(), f"<slogate shape {name}>", "exec"), namespace)  # noqa: S102
     fn: ShapeFn = namespace["shape"]
-    return fn
+    if not trusted:
+        return fn, None
+    return fn, (namespace["trusted"], namespace["trusted_id"])
 
 
 _KINDS = {

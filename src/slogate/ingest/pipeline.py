@@ -235,7 +235,16 @@ class Pipeline:
     async def commit(self, prepared: Prepared) -> tuple[int, list[dict[str, Any]]]:
         """Store a prepared batch (fsynced) and its dead letters: (accepted, rejected).
         Any failed write refuses the whole request with 503 + Retry-After."""
-        await self._write(prepared)
+        lines = prepared.lines
+        if lines is not None and not prepared.dead:
+            # The common case (nothing rejected): one store call, awaited directly.
+            assert self._append_lines is not None
+            try:
+                await self._append_lines(lines, prepared.first_ts)
+            except Exception as exc:
+                self._failed([("events", exc)])
+        else:
+            await self._write(prepared)
         self.metrics.accepted.inc(prepared.accepted)
         return prepared.accepted, prepared.rejected
 
@@ -261,14 +270,6 @@ class Pipeline:
 
     async def _write(self, prepared: Prepared) -> None:
         lines, dead = prepared.lines, prepared.dead
-        if lines is not None and not dead:
-            # The common case (nothing rejected): one store call, awaited directly.
-            assert self._append_lines is not None
-            try:
-                await self._append_lines(lines, prepared.first_ts)
-            except Exception as exc:
-                self._failed([("events", exc)])
-            return
         jobs = []
         targets = []
         if lines is not None:

@@ -49,3 +49,16 @@ def test_window_bench_quick(tmp_path: Path) -> None:
         assert f"| per_day[{layout}] |" in out and f"| window[{layout}] |" in out
         assert f"per-day snapshots / window ({layout})" in out
     assert "FAILED" not in out, out
+
+
+def test_ingest_bench_quick() -> None:
+    # A real server and load generator for one second per phase: every request of
+    # every phase answered 200, and the stage costs measured along the server's path.
+    out = _run("ingest.py", "--duration", "1")
+    for run in ("floor", "ingest", "paced_80pct"):
+        row = next(line for line in out.splitlines() if line.startswith(f"| {run} |"))
+        assert row.rstrip().endswith("|") and "'200'" in row, row
+        assert all(f"'{code}'" not in row for code in ("400", "413", "429", "500", "503")), row
+    assert "ingest / floor (requests):" in out
+    for stage in ("parse_us", "validate_us", "scrub_us", "serialise_us", "write_us", "fsync_us"):
+        assert f'"{stage}":' in out, stage

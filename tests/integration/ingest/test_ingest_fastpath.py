@@ -398,6 +398,7 @@ def test_bench_batches_take_the_compiled_shapes() -> None:
             fast.batch(doc["events"], "2026-01-01T00:00:00.000Z", None, None)
     from slogate.privacy import scrub_event
 
+    trusted_before = fast.trusted_batches
     for doc in docs:
         records = fast.batch(doc["events"], "2026-01-01T00:00:00.000Z", None, None)
         assert all(r is not None for r in records)
@@ -413,6 +414,25 @@ def test_bench_batches_take_the_compiled_shapes() -> None:
             kept, rest = pipeline_module.split_protected(outcome.fields, catalog)
             kept.update(scrub_event(rest))
             assert orjson.dumps(record) == orjson.dumps(kept)
+    # Every bench batch went through the trusted batch path (ids and times checked once),
+    # with an identity to add as well.
+    assert fast.trusted_batches - trusted_before == len(docs)
+    auth = AuthContext(user_id="u-1", room_id="r-1")
+    for doc in docs[:4]:
+        with_user = fast.batch(doc["events"], "2026-01-01T00:00:00.000Z", "u-1", "r-1")
+        for raw, record in zip(doc["events"], with_user, strict=True):
+            outcome = event_module.normalize_client_event(
+                raw,
+                catalog=catalog,
+                auth=auth,
+                received_ts="2026-01-01T00:00:00.000Z",
+                limits=limits,
+            )
+            assert isinstance(outcome, Event) and record is not None
+            kept, rest = pipeline_module.split_protected(outcome.fields, catalog)
+            kept.update(scrub_event(rest))
+            assert orjson.dumps(record) == orjson.dumps(kept)
+    assert fast.trusted_batches - trusted_before == len(docs) + 4
 
 
 def test_shapes_and_sightings_stay_bounded() -> None:
@@ -428,3 +448,207 @@ def test_shapes_and_sightings_stay_bounded() -> None:
     assert all(first is None and second is None for first, second in answers[8:])
     assert len(fast.shapes) == 8
     assert len(fast._seen) <= 4 * 8
+
+
+# -- the trusted batch path: ids and times checked once per batch ------------------------
+
+SESSIONS = [
+    "8f3e1c2a-1b2c-4d3e-8f9a-0123456789ab",
+    "8F3E1C2A-1B2C-4D3E-8F9A-0123456789AB",
+]
+GOOD_TIMES = [
+    "2026-01-01T00:00:00.000Z",
+    "2026-01-01T00:00:00.123456789+01:00",
+    "2026-01-01 00:00:00",
+]
+BAD_COMMON = st.one_of(
+    json_scalars,
+    st.sampled_from(
+        [
+            "yesterday",
+            "",
+            "\u0662\u0660\u0662\u0666-01-01T00:00:00Z",  # ISO-shaped, non-ASCII digits
+            "8f3e1c2a-1b2c-4d3e-8f9a-0123456789ab" + "0" * 100,  # a UUID then more
+            "8f3e1c2a-1b2c-4d3e-8f9a-0123456789aG",
+            "2026-01-01T00:00:00.000Z" + "0" * 60,  # longer than a client time may be
+        ]
+    ),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+COMMON_KEYS = ["event_id", "session_id", "ts", "client_ts", "sent_at"]
+
+
+@st.composite
+def sdk_batches(draw: st.DrawFn) -> list[Any]:
+    """Batches as the SDK sends them (UUID ids, ISO times, one session), with now and
+    then one common field spoilt, an extra server-set key, or an entry that is not
+    an object: each of those must send the batch entry by entry."""
+    session = draw(st.sampled_from(SESSIONS))
+    batch: list[Any] = []
+    for _ in range(draw(st.integers(min_value=1, max_value=8))):
+        keys = draw(st.lists(st.sampled_from(COMMON_KEYS[:3] + COMMON_KEYS[4:]), unique=True))
+        at = draw(st.integers(min_value=0, max_value=len(keys)))
+        keys.insert(at, "event")
+        raw: dict[str, Any] = {}
+        for key in keys:
+            if key == "event":
+                raw[key] = draw(st.sampled_from(["typed", "plain"]))
+            elif key == "event_id":
+                raw[key] = str(draw(st.uuids()))
+            elif key == "session_id":
+                raw[key] = session
+            else:
+                raw[key] = draw(st.sampled_from(GOOD_TIMES))
+        extras = draw(
+            st.dictionaries(
+                st.sampled_from(["s", "i", "n", "b", "o", "x", "note"]), fast_values, max_size=3
+            )
+        )
+        raw.update((k, v) for k, v in extras.items() if k not in raw)
+        batch.append(raw)
+    spoil = draw(st.integers(min_value=0, max_value=11))
+    where = draw(st.integers(min_value=0, max_value=len(batch) - 1))
+    if spoil == 0:
+        batch[where][draw(st.sampled_from(COMMON_KEYS))] = draw(BAD_COMMON)
+    elif spoil == 1:
+        batch[where][draw(st.sampled_from(["user_id", "v", "source"]))] = "x"
+    elif spoil == 2:
+        batch[where] = draw(st.one_of(json_scalars, st.lists(st.integers(), max_size=2)))
+    elif spoil == 3:  # a client time under its other name: that shape goes entry by entry
+        batch[where]["client_ts"] = draw(st.sampled_from(GOOD_TIMES))
+    return batch
+
+
+trusted_limits = st.builds(
+    Limits,
+    max_string_length=st.sampled_from([4096, 4096, 4096, 64, 63, 40]),
+    session_id_max_length=st.sampled_from([128, 128, 128, 36, 35]),
+    unknown_events=st.sampled_from(["reject", "flag"]),
+    wrong_types=st.sampled_from(["reject", "flag"]),
+)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sdk_batches(), trusted_limits, auths)
+def test_trusted_batches_store_what_the_reference_path_stores(
+    raws: list[Any], limits: Limits, auth: AuthContext
+) -> None:
+    from slogate.ingest.fastpath import FastNormaliser
+
+    fast = FastNormaliser(CATALOG, limits, compile_after=1)
+    fast.batch(raws, "2026-01-01T00:00:00.000Z", None, None)  # compiles the shapes
+    for _ in range(2):  # the second round answers from the batch check's time verdicts
+        before = fast.trusted_batches
+        records = fast.batch(raws, "2026-01-01T00:00:00.000Z", auth.user_id, auth.room_id)
+        for raw, record in zip(raws, records, strict=True):
+            want = reference_record(raw, auth, limits)
+            if record is None:
+                continue  # left to the reference path
+            assert want is not None, "the fast path accepted what the reference rejects"
+            assert repr(list(record.items())) == repr(list(want.items()))
+            assert orjson.dumps(record) == orjson.dumps(want)
+        if fast.trusted_batches > before:
+            # Taken only when every entry had a trusted shape and protected ids and times.
+            assert limits.max_string_length >= 64 and limits.session_id_max_length >= 36
+            assert all(type(raw) is dict for raw in raws)
+            for raw in raws:
+                assert not {"user_id", "v", "source"} & raw.keys()
+                assert all(
+                    type(raw[k]) is str and pipeline_module._is_iso_time(raw[k])
+                    for k in ("ts", "client_ts", "sent_at")
+                    if k in raw
+                )
+
+
+def test_trusted_batches_are_taken_and_odd_ones_are_not() -> None:
+    from slogate.ingest.fastpath import FastNormaliser
+
+    fast = FastNormaliser(CATALOG, Limits(), compile_after=1)
+    good = [
+        {
+            "event_id": "8f3e1c2a-1b2c-4d3e-8f9a-0123456789ab",
+            "session_id": SESSIONS[0],
+            "ts": GOOD_TIMES[0],
+            "sent_at": GOOD_TIMES[1],
+            "event": "typed",
+            "s": "contact jane.doe@example.com",
+            "n": 1.5,
+        },
+        {"event": "plain", "session_id": SESSIONS[0], "x": 4111111111111111},
+    ]
+    fast.batch(good, "2026-01-01T00:00:00.000Z", None, None)
+    first = fast.batch(good, "2026-01-01T00:00:00.000Z", None, None)
+    assert fast.trusted_batches == 1
+    for raw, record in zip(good, first, strict=True):
+        want = reference_record(raw, AuthContext(), Limits())
+        assert record is not None and want is not None
+        assert repr(list(record.items())) == repr(list(want.items()))
+    assert first[0] is not None and first[0]["s"] != good[0]["s"]  # scrubbed
+    assert first[1] is not None and first[1]["x"] != good[1]["x"]  # card-like number
+    odd_values: list[tuple[str, Any]] = [
+        ("event_id", "8f3e1c2a-1b2c-4d3e-8f9a-0123456789aG"),
+        ("event_id", ["x"]),
+        ("session_id", "s-1"),
+        ("ts", "yesterday"),
+        ("ts", None),
+        ("sent_at", 1700000000),
+        ("ts", "\u0662\u0660\u0662\u0666-01-01T00:00:00Z"),
+    ]
+    for key, value in odd_values:
+        batch = [dict(good[0], **{key: value}), good[1]]
+        fast.batch(batch, "2026-01-01T00:00:00.000Z", None, None)  # compile if new
+        records = fast.batch(batch, "2026-01-01T00:00:00.000Z", None, None)
+        assert fast.trusted_batches == 1, (key, value)
+        for raw, record in zip(batch, records, strict=True):
+            if record is not None:
+                want = reference_record(raw, AuthContext(), Limits())
+                assert want is not None
+                assert repr(list(record.items())) == repr(list(want.items()))
+    for batch in ([good[0], 5], [good[0], {"event": ["typed"]}]):
+        fast.batch(batch, "2026-01-01T00:00:00.000Z", None, None)
+        assert fast.trusted_batches == 1
+    # An identity to add takes the trusted path too, and is scrubbed like the rest.
+    auth = AuthContext(user_id="jane@x.com", room_id="r")
+    records = fast.batch(good, "2026-01-01T00:00:00.000Z", auth.user_id, auth.room_id)
+    assert fast.trusted_batches == 2
+    for raw, record in zip(good, records, strict=True):
+        want = reference_record(raw, auth, Limits())
+        assert record is not None and want is not None
+        assert repr(list(record.items())) == repr(list(want.items()))
+        assert record["user_id"] != "jane@x.com"
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            uuids,
+            uuids.map(str.upper),
+            st.sampled_from(
+                [
+                    "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaa",  # 35: with the next, two aligned
+                    "aaaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa",  # 37: UUID-shaped slices
+                    "8f3e1c2a-1b2c-4d3e-8f9a-0123456789aG",
+                    "8f3e1c2a-1b2c-4d3e-8f9a-0123456789a\u0661",
+                    "8f3e1c2a-1b2c-4d3e-8f9a0-123456789ab",
+                    "8f3e1c2a-1b2c-4d3e-8f9a-0123-56789ab",
+                    "",
+                ]
+            ),
+            st.text(alphabet="0123456789abcdefABCDEFG-\u0661", min_size=34, max_size=38),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_all_uuids_judges_as_one_check_per_id(ids: list[str]) -> None:
+    from slogate.ingest.fastpath import _all_uuids
+    from slogate.ingest.shapes import is_unique_uuid
+
+    assert _all_uuids(ids) == all(is_unique_uuid(i) for i in ids)
+    assert _all_uuids(ids[:1] * 3) == is_unique_uuid(ids[0])
+    # Lengths 35 and 37 whose joined text has two UUID-shaped 36-character slices.
+    assert not _all_uuids(
+        ["a" * 8 + "-aaaa-aaaa-aaaa-" + "a" * 11, "a" * 9 + "-aaaa-aaaa-aaaa-" + "a" * 12]
+    )
