@@ -429,7 +429,20 @@ class Loader:
         keys = list(
             dict.fromkeys(["event", "name", "type", "ts", "timestamp", "time", *self.layout.raw])
         )
-        spec = "{" + ", ".join(f"{_q(k)}: 'VARCHAR'" for k in keys) + "}"
+        # Keys kept as text are read as JSON and rendered by `json_extract_string`:
+        # the reader's own number-to-text cast writes 1e16 as '1e+16' where the
+        # text tiers write '10000000000000000.0'. Times and numbers-only fields
+        # are parsed from the text, where either rendering gives the same value.
+        as_json = {"event", "name", "type", *self.layout.text}
+        spec = (
+            "{"
+            + ", ".join(f"{_q(k)}: '{'JSON' if k in as_json else 'VARCHAR'}'" for k in keys)
+            + "}"
+        )
+        rendered = ", ".join(
+            f"json_extract_string({_ident(k)}, '$') AS {_ident(k)}" if k in as_json else _ident(k)
+            for k in keys
+        )
         ids = (
             "["
             + ", ".join(str(self._file_ids.setdefault(f.path, len(self._file_ids))) for f in files)
@@ -439,8 +452,8 @@ class Loader:
         name = "coalesce(nullif(\"event\", ''), nullif(\"name\", ''), nullif(\"type\", ''))"
         text = [f"{_ident(f)} AS {_ident(col)}" for f, col in self.layout.raw.items()]
         read = (
-            f"read_json({_path_list(files)}, format='newline_delimited', columns={spec}, "
-            "filename=true)"
+            f"(SELECT {rendered}, filename FROM read_json({_path_list(files)}, "
+            f"format='newline_delimited', columns={spec}, filename=true))"
         )
         return (
             f"SELECT true AS ok, {name} AS name, {_ts_from_text('r')} AS ts_us, "

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, cast
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from slogate.core import sli as ref
@@ -134,9 +136,11 @@ def plan(
     *,
     width_us: int | None,
     until_ref_us: int | None,
+    native_quantile: bool = False,
 ) -> Plan:
     """The counting expression of one SLO over `t` (already cut to range and
-    exclusions)."""
+    exclusions). `native_quantile`: the backend has DuckDB's `quantile_disc`
+    (see `_native_quantile`); otherwise quantiles use portable window functions."""
     c = Columns(t, layout)
     sli = slo.sli
     if isinstance(sli, RatioSLI):
@@ -144,6 +148,9 @@ def plan(
     if isinstance(sli, RateSLI):
         return _rate(slo, sli, c, width_us)
     if isinstance(sli, QuantileSLI):
+        fraction = exact_fraction(sli.quantile) if native_quantile else None
+        if fraction is not None:
+            return _native_quantile(slo, sli, c, width_us, fraction)
         return _quantile(slo, sli, c, width_us)
     if isinstance(sli, DistinctRatioSLI):
         return _distinct_ratio(slo, sli, c, width_us)
@@ -244,10 +251,59 @@ def _quantile(slo: SLO, sli: QuantileSLI, c: Columns, width: int | None) -> Plan
     if width is None:
         expr = expr.mutate(**{B: ibis.literal(0, "int64")})
 
+    return Plan(expr, _quantile_finish(slo))
+
+
+def _quantile_finish(slo: SLO) -> Finish:
+    """Both quantile paths give rows of `samples`, `within` and the ranked `value`."""
+
     def finish(r: Row) -> SLIResult | None:
         return ref.quantile_result(slo, _f(r, "value"), _i(r, "samples"), _i(r, "within"))
 
-    return Plan(expr, finish)
+    return finish
+
+
+#: Decimal places of a quantile that `quantile_disc` is given exactly (0.95,
+#: 0.999, 0.123456). With at most six, q * n is an integer or at least 1e-6 away
+#: from one for any bucket of fewer than ~1e9 samples, so the exact rank and the
+#: core's ceil(q * n - RANK_EPSILON) in floating point are the same number.
+NATIVE_QUANTILE_PLACES = 6
+_FRACTION_TYPE = dt.Decimal(NATIVE_QUANTILE_PLACES + 1, NATIVE_QUANTILE_PLACES)
+
+
+@ibis.udf.agg.builtin(name="quantile_disc")
+def _quantile_disc(arg: float, fraction: _FRACTION_TYPE) -> float:  # type: ignore[valid-type,empty-body]
+    """DuckDB's exact discrete quantile: for a DECIMAL fraction it computes the
+    index in integer arithmetic as max(1, ceil(q * n)) - 1, the nearest rank."""
+
+
+def exact_fraction(quantile: float) -> Decimal | None:
+    """The quantile as a decimal `quantile_disc` reads exactly, or None when it
+    has more places than `NATIVE_QUANTILE_PLACES` (the portable path then runs)."""
+    d = Decimal(repr(quantile))
+    exponent = d.as_tuple().exponent
+    if not isinstance(exponent, int) or -exponent > NATIVE_QUANTILE_PLACES or not 0 <= d <= 1:
+        return None
+    return d
+
+
+def _native_quantile(
+    slo: SLO, sli: QuantileSLI, c: Columns, width: int | None, fraction: Decimal
+) -> Plan:
+    """The same nearest rank as `_quantile`, by an aggregate that selects the
+    rank-th sample of each group (no sort, no window function): 2-3x faster on a
+    week of 5-minute or daily buckets. The parity tests hold it to the core
+    reference at every width, and the portable path still runs on Spark."""
+    t = c.t
+    s = t.filter(c.selects(sli.select)).mutate(x=c.number(sli.field))
+    s = s.filter(s.x.notnull()).mutate(b=_bucket(s.ts_us, width))
+    within = _holds(slo.target.op, s.x, slo.target.value) if slo.target else ibis.literal(True)
+    expr = s.group_by(**{B: s.b}).aggregate(
+        samples=s.x.count(),
+        within=s.x.count(where=within),
+        value=_quantile_disc(s.x, ibis.literal(fraction, type=_FRACTION_TYPE)),
+    )
+    return Plan(expr, _quantile_finish(slo))
 
 
 def _distinct_ratio(slo: SLO, sli: DistinctRatioSLI, c: Columns, width: int | None) -> Plan:

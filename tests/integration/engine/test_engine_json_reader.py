@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from slogate.config import load_config
@@ -221,6 +221,14 @@ _VALUES = st.one_of(
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(events=st.lists(st.dictionaries(_KEYS, _VALUES, max_size=8), min_size=1, max_size=12))
+# Numbers that DuckDB's reader and `json_extract_string` once wrote differently
+# as text ('2.2699367394874604e+16' against '22699367394874604.0').
+@example(
+    events=[
+        {"type": "page_ok", "timestamp": "2026-11-20T10:00:00Z", "event_id": 2.2699367394874604e16},
+        {"event": 1e16, "ts": "2026-11-20T10:00:00Z", "browser": -2.5e-7, "status": 1e300},
+    ]
+)
 def test_any_json_objects_load_the_same_either_way(
     loaded: LoadedConfig,
     monkeypatch: pytest.MonkeyPatch,
