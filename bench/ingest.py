@@ -120,6 +120,7 @@ async def _connection(
     offset: int,
     phase: float = 0.0,
     client_ips: tuple[str, ...] = (),
+    per_second: dict[int, list[int]] | None = None,
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     heads = [
@@ -158,7 +159,12 @@ async def _connection(
             await reader.readexactly(int(match.group(1)))
         status = int(head[9:12])
         statuses[status] = statuses.get(status, 0) + 1
-        latencies.append(clock() - started)
+        latency = clock() - started
+        latencies.append(latency)
+        if per_second is not None:  # [requests, over 50 ms] by second of scheduled time
+            counts = per_second.setdefault(int(started), [0, 0])
+            counts[0] += 1
+            counts[1] += latency > 0.05
     writer.close()
 
 
@@ -166,6 +172,7 @@ async def _load(args: argparse.Namespace) -> dict[str, Any]:
     bodies = make_bodies(64)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    per_second: dict[int, list[int]] = {}
     started = time.perf_counter()
     stop_at = started + args.duration
     interval = args.connections / args.rate if args.rate else None
@@ -185,6 +192,7 @@ async def _load(args: argparse.Namespace) -> dict[str, Any]:
                 k * 7,
                 k / args.connections,
                 ips[k::connections_n],
+                per_second,
             )
             for k in range(args.connections)
         )
@@ -200,7 +208,6 @@ async def _load(args: argparse.Namespace) -> dict[str, Any]:
     ok = statuses.get(200, 0)
     return {
         "path": args.path,
-        "seconds": round(elapsed, 2),
         "requests": len(latencies),
         "ok": ok,
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
@@ -209,6 +216,10 @@ async def _load(args: argparse.Namespace) -> dict[str, Any]:
         "p50_ms": round(pct(0.50), 2),
         "p99_ms": round(pct(0.99), 2),
         "max_ms": round(latencies[-1] * 1000, 2) if latencies else 0,
+        # Backlog episodes: the seconds (of scheduled send time) in which more than
+        # 1 % of requests took over 50 ms, i.e. whose own p99 missed the goal.
+        "seconds_p99_over_50ms": sum(1 for n, slow in per_second.values() if slow > n * 0.01),
+        "seconds": round(elapsed, 2),
         "target_rate": args.rate,
     }
 
@@ -260,10 +271,20 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU the process (all its threads) has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int, tid: int | None = None) -> float:
+    """User + system CPU the process (all its threads), or one thread of it, has used
+    so far."""
+    stat = f"/proc/{pid}/stat" if tid is None else f"/proc/{pid}/task/{tid}/stat"
+    fields = Path(stat).read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def commit_rounds(port: int) -> float:
+    """Group commits of the event store so far (one fsync each): from /metrics."""
+    import httpx
+
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+    return metric(text, "slogate_store_fsync_duration_seconds_count")
 
 
 def metric(text: str, name: str) -> float:
@@ -299,6 +320,8 @@ def run_client(
     ]
     if rate:
         cmd += ["--rate", str(rate)]
+    rounds_before = commit_rounds(port)
+    loop_before = cpu_seconds(server_pid, server_pid)  # the event loop's thread
     cpu_before = cpu_seconds(server_pid)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     samples = []
@@ -310,10 +333,19 @@ def run_client(
     # The server's CPU over the phase: whether it was CPU-bound (about 1 core: one
     # event loop, plus the store's writer thread) and what one request cost it.
     cpu = cpu_seconds(server_pid) - cpu_before
+    loop_cpu = cpu_seconds(server_pid, server_pid) - loop_before
     result["server_cpu_cores"] = round(cpu / result["seconds"], 2) if result["seconds"] else 0
     result["server_cpu_us_per_request"] = (
         round(cpu / result["requests"] * 1e6, 1) if result["requests"] else 0
     )
+    # The event loop's share (the rest is mostly the store's writer thread), and the
+    # group commits: a round costs CPU of its own, so rounds per second matter.
+    result["loop_cpu_us_per_request"] = (
+        round(loop_cpu / result["requests"] * 1e6, 1) if result["requests"] else 0
+    )
+    rounds = commit_rounds(port) - rounds_before
+    result["commit_rounds_per_s"] = round(rounds / result["seconds"], 1) if result["seconds"] else 0
+    result["requests_per_round"] = round(result["requests"] / rounds, 2) if rounds else 0
     return result, samples
 
 
@@ -568,14 +600,18 @@ def main() -> None:
             "connections": args.connections,
         }
     print()
-    print("| run | req/s | events/s | p50 ms | p99 ms | server cores | CPU us/req | statuses |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print(
+        "| run | req/s | events/s | p50 ms | p99 ms | server cores | CPU us/req "
+        "| loop CPU us/req | commits/s | req/commit | statuses |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for name in ("floor", "ingest", "paced_80pct"):
         r = result[name]
         print(
             f"| {name} | {r['requests_per_s']} | {r['events_per_s']} | {r['p50_ms']} | "
             f"{r['p99_ms']} | {r['server_cpu_cores']} | {r['server_cpu_us_per_request']} | "
-            f"{r['statuses']} |"
+            f"{r['loop_cpu_us_per_request']} | {r['commit_rounds_per_s']} | "
+            f"{r['requests_per_round']} | {r['statuses']} |"
         )
     print(f"\ningest / floor (requests): {result['ratio_to_floor_requests']}")
     print("stage cost per event (us):", json.dumps(stages))

@@ -31,26 +31,35 @@ def build_app(
     With `dashboard` the ingest routes and the dashboard share one store: the
     dashboard's aggregates see every acknowledged batch (see `slogate.web.wiring`)."""
     from slogate.config.load import load_config
-    from slogate.store.segments import SegmentStore, default_instance
 
     loaded = load_config(config)
     settings = loaded.config.ingest
-    store_settings = loaded.config.store
-    try:
-        store = SegmentStore(
-            data,
-            instance=instance or store_settings.instance or default_instance(),
-            clock=_now,
-            max_segment_bytes=store_settings.max_segment_bytes,
-            fsync=fsync and store_settings.fsync,
-        )
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+    store = store_from_settings(loaded.config.store, data, instance=instance, fsync=fsync)
     return _with_jobs(
         _build_asgi(loaded, settings, store, data, evidence, dashboard, floor_endpoint),
         loaded,
         data,
     )
+
+
+def store_from_settings(
+    store_settings: Any, data: Path, *, instance: str | None, fsync: bool
+) -> Any:
+    """The event store `serve` writes to, from the `store:` section (no IO yet);
+    `fsync=False` (the benchmark's `--no-fsync`) overrides the section's."""
+    from slogate.store.segments import SegmentStore, default_instance
+
+    try:
+        return SegmentStore(
+            data,
+            instance=instance or store_settings.instance or default_instance(),
+            clock=_now,
+            max_segment_bytes=store_settings.max_segment_bytes,
+            fsync=fsync and store_settings.fsync,
+            commit_interval=store_settings.commit_interval_ms / 1000,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _with_jobs(asgi: Any, loaded: Any, data: Path) -> Any:

@@ -33,6 +33,15 @@ class StoreSettings(StrictModel):
         description="fdatasync before acknowledging a batch. Turn off only for benchmarks: "
         "acknowledged events may then be lost on power failure.",
     )
+    commit_interval_ms: float = Field(
+        3.0,
+        ge=0,
+        le=1000,
+        description="Least time between the starts of two group commits (write + "
+        "fdatasync) once more than one request is writing, like PostgreSQL's "
+        "commit_delay: spread-out load then shares fewer, larger commits. A lone "
+        "request is never delayed; 0 turns pacing off.",
+    )
     instance: str | None = Field(
         None,
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",

@@ -5,7 +5,9 @@ loss, so `append` returns only after `fdatasync`. One fsync per request caps the
 service at a few hundred requests per second, so concurrent callers are batched:
 while one fsync runs, new batches queue up, and the next write+fsync covers all
 of them (group commit). File work happens on one dedicated thread per log, so
-the event loop never blocks on the disk and writes never interleave.
+the event loop never blocks on the disk and writes never interleave. Under load
+that arrives spread out, rounds are paced (`commit_interval`) so that groups stay
+large: every round costs CPU of its own, whatever its size.
 
 A failed write (ENOSPC, EIO) is truncated back to the last fsynced offset, so a
 segment never holds half a line; the callers whose bytes were not made durable
@@ -51,6 +53,14 @@ _IOV_BATCH = 512
 
 #: Below this much free space a store that failed a write stays "not writable".
 _MIN_FREE_BYTES = 256 * 1024
+
+#: Default of `SegmentStore(commit_interval=...)`, in seconds (see `_GroupCommitter`).
+#: Chosen from bench/ingest.py on the 2-core host (docs/ingest.md): at 3 ms the
+#: paced phase makes about 250 rounds a second instead of about 410, and full speed,
+#: whose rounds (write + fdatasync) last about 5 ms, stays CPU-bound. At 5 ms full
+#: speed became bound by the commit cadence (about 30 of the 32 connections waiting
+#: in each round), which would cap its rate on a faster host.
+DEFAULT_COMMIT_INTERVAL = 0.003
 
 
 #: fdatasync flushes the data and the size (what a reader needs), not the mtime;
@@ -367,12 +377,33 @@ class _GroupCommitter:
     group, instead of an executor future chain (`run_in_executor`, the pool's
     Python-level semaphore, future wrapping) per group. That matters when requests
     arrive spread out and groups are small. While the thread writes and fsyncs, new
-    batches wait in the queue; the next round takes all of them (group commit)."""
+    batches wait in the queue; the next round takes all of them (group commit).
 
-    def __init__(self, log: _SegmentLog, on_fsync: Callable[[float], None], *, name: str) -> None:
+    Pacing (`commit_interval`, like PostgreSQL's `commit_delay`): once a round has
+    served more than one caller, the next round starts no sooner than
+    `commit_interval` after it started. A round has a cost of its own whatever its
+    size: the kernel's fdatasync work on the writer thread and, on the event loop,
+    the writer taking the GIL back after each blocking call (each attempt wakes it,
+    and it pre-empted the loop's thread thousands of times a second under paced
+    load). Spread-out load with a fast disk made rounds of a few batches, many more
+    of them than full speed makes. The writer sleeps *before* it takes the next
+    group, so the pause costs no extra GIL hand-off, and batches arriving meanwhile
+    join that group. A lone caller (the last round served one batch) is never
+    delayed. Pacing only decides when a round starts: every caller is still
+    answered after its bytes are fdatasync'ed."""
+
+    def __init__(
+        self,
+        log: _SegmentLog,
+        on_fsync: Callable[[float], None],
+        *,
+        name: str,
+        commit_interval: float = 0.0,
+    ) -> None:
         self._log = log
         self._on_fsync = on_fsync
         self._name = name
+        self._interval = commit_interval
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -395,11 +426,19 @@ class _GroupCommitter:
     def _run(self) -> None:
         """The writer thread: one group per round, answered on the event loop."""
         take, take_more = self._queue.get, self._queue.get_nowait
+        interval, clock, sleep = self._interval, time.monotonic, time.sleep
+        started = 0.0  # when the last round took its group
+        shared = False  # the last round served more than one caller
         stop = False
         while not stop:
+            if shared and interval > 0:
+                wait = interval - (clock() - started)
+                if wait > 0:
+                    sleep(wait)  # let the next group fill (see the class docstring)
             first = take()
             if first is None:
                 return
+            started = clock()
             group = [first]
             while True:
                 try:
@@ -416,6 +455,7 @@ class _GroupCommitter:
                 err = exc if isinstance(exc, Exception) else StoreError("store stopped")
                 results, timings = [err] * len(group), []
             self.groups += 1
+            shared = len(group) > 1
             assert self._loop is not None
             try:
                 self._loop.call_soon_threadsafe(self._answer, group, results, timings)
@@ -476,11 +516,17 @@ class SegmentStore:
         clock: Callable[[], datetime],
         max_segment_bytes: int = 64 * 2**20,
         fsync: bool = True,
+        commit_interval: float = DEFAULT_COMMIT_INTERVAL,
     ) -> None:
+        """`commit_interval` (seconds, 0 = off): the least time between the starts of
+        two group commits once more than one caller is writing (`_GroupCommitter`)."""
         if not INSTANCE_RE.match(instance):
             raise ValueError(f"instance id {instance!r} must match {INSTANCE_RE.pattern}")
         if max_segment_bytes <= 0:
             raise ValueError("max_segment_bytes must be positive")
+        if not 0 <= commit_interval <= 1:
+            raise ValueError("commit_interval must be between 0 and 1 second")
+        self._commit_interval = commit_interval
         self.data_dir = Path(data_dir)
         self.instance = instance
         self.on_fsync = None
@@ -521,10 +567,16 @@ class SegmentStore:
             self._dl_exec.shutdown(wait=False)
             raise
         self._ev_commit = _GroupCommitter(
-            self._events, self._fsync_observed, name="slogate-store-writer"
+            self._events,
+            self._fsync_observed,
+            name="slogate-store-writer",
+            commit_interval=self._commit_interval,
         )
         self._dl_commit = _GroupCommitter(
-            self._dead, self._fsync_observed, name="slogate-deadletter-writer"
+            self._dead,
+            self._fsync_observed,
+            name="slogate-deadletter-writer",
+            commit_interval=self._commit_interval,
         )
         self._ev_commit.start(loop)
         self._dl_commit.start(loop)
@@ -651,6 +703,11 @@ class SegmentStore:
             return self._events.segment_files()
         except OSError:
             return 0
+
+    @property
+    def commit_interval(self) -> float:
+        """Seconds between the starts of two shared group commits (0: not paced)."""
+        return self._commit_interval
 
     @property
     def commit_groups(self) -> int:

@@ -60,5 +60,17 @@ def test_ingest_bench_quick() -> None:
         assert row.rstrip().endswith("|") and "'200'" in row, row
         assert all(f"'{code}'" not in row for code in ("400", "413", "429", "500", "503")), row
     assert "ingest / floor (requests):" in out
+    # The group-commit columns: the ingest phases commit, and each commit serves
+    # at least one request; the floor writes nothing.
+    header = next(line for line in out.splitlines() if line.startswith("| run |"))
+    cols = [c.strip() for c in header.strip("|").split("|")]
+    assert "commits/s" in cols and "req/commit" in cols, header
+    for run, commits in (("floor", False), ("ingest", True), ("paced_80pct", True)):
+        row = next(line for line in out.splitlines() if line.startswith(f"| {run} |"))
+        values = [c.strip() for c in row.strip().strip("|").split("|")]
+        cells = dict(zip(cols, values, strict=False))
+        assert (float(cells["commits/s"]) > 0) is commits, row
+        if commits:
+            assert float(cells["req/commit"]) >= 1, row
     for stage in ("parse_us", "validate_us", "scrub_us", "serialise_us", "write_us", "fsync_us"):
         assert f'"{stage}":' in out, stage

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -358,3 +359,77 @@ def test_concurrent_groups_rotate_by_size_and_keep_every_line(tmp_path: Path) ->
     assert sorted((e["c"], e["r"]) for e in lines) == [(c, r) for c in range(40) for r in range(10)]
     for c in range(40):
         assert [e["r"] for e in lines if e["c"] == c] == list(range(10))
+
+
+def _paced_load(tmp_path: Path, interval: float, *, fsync: bool = True) -> tuple[int, float]:
+    """Six callers, four batches each, every caller waiting for its answer before it
+    sends again: (rounds, seconds)."""
+
+    async def run() -> tuple[int, float]:
+        store = _store(tmp_path, commit_interval=interval, fsync=fsync)
+        await store.open()
+
+        async def client(c: int) -> None:
+            for r in range(4):
+                await store.append([{"event": "e", "c": c, "r": r}])
+
+        started = time.monotonic()
+        await asyncio.gather(*(client(c) for c in range(6)))
+        elapsed = time.monotonic() - started
+        groups = store.commit_groups
+        await store.close()
+        return groups, elapsed
+
+    groups, elapsed = asyncio.run(run())
+    lines = _lines(tmp_path)
+    assert sorted((e["c"], e["r"]) for e in lines) == [(c, r) for c in range(6) for r in range(4)]
+    for c in range(6):
+        assert [e["r"] for e in lines if e["c"] == c] == list(range(4))
+    return groups, elapsed
+
+
+def test_commit_interval_paces_rounds_shared_by_several_callers(tmp_path: Path) -> None:
+    # Once a round serves more than one caller, the next starts no sooner than the
+    # interval after it: every caller is back in the queue by then, so a round carries
+    # a batch of (nearly) every caller. A caller has at most one batch per round, so
+    # 24 batches need at least 4 rounds; at least two of them are paced.
+    interval = 0.1
+    groups, elapsed = _paced_load(tmp_path, interval)
+    assert 4 <= groups <= 8
+    assert elapsed >= 2 * interval
+
+
+def test_commit_interval_zero_does_not_pace(tmp_path: Path) -> None:
+    groups, elapsed = _paced_load(tmp_path, 0.0, fsync=False)
+    assert groups >= 4
+    # Paced at 0.5 s, the two paced rounds alone would take 1 s (the test above):
+    # a wide margin, so that a slow host cannot fail this.
+    assert elapsed < 1.0
+
+
+def test_commit_interval_never_delays_a_lone_caller(tmp_path: Path) -> None:
+    # One caller at a time: each round serves one batch, so none is paced. Paced,
+    # these five rounds would take at least 2 s.
+    interval = 0.5
+
+    async def run() -> tuple[int, float]:
+        store = _store(tmp_path, commit_interval=interval, fsync=False)
+        await store.open()
+        started = time.monotonic()
+        for r in range(5):
+            await store.append([{"event": "e", "r": r}])
+        elapsed = time.monotonic() - started
+        groups = store.commit_groups
+        await store.close()
+        return groups, elapsed
+
+    groups, elapsed = asyncio.run(run())
+    assert groups == 5
+    assert elapsed < interval
+    assert [e["r"] for e in _lines(tmp_path)] == list(range(5))
+
+
+@pytest.mark.parametrize("interval", [-0.001, 1.5])
+def test_commit_interval_out_of_range_is_refused(tmp_path: Path, interval: float) -> None:
+    with pytest.raises(ValueError, match="commit_interval"):
+        _store(tmp_path, commit_interval=interval)
