@@ -4,7 +4,9 @@ One function per kind builds an expression that returns counts per bucket
 (or one row for the whole range); `slogate.core.sli` turns those counts into
 results, so the value rules live in the core and the engine only counts. No
 code here knows which backend runs it: the same expressions compile to DuckDB
-and Spark SQL, and the parity tests hold both to the core reference.
+and Spark SQL, and the parity tests hold both to the core reference. The one
+exception is asked for by the caller (`plan(native_quantile=True)`, which the
+DuckDB table sets): quantiles ranked by DuckDB's own `quantile_disc`.
 
 Bucketing (see `slogate.core.sli`): events by their own time; distinct_ratio
 units by their first start; growth units by their first sample; correlation
